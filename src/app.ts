@@ -1,0 +1,109 @@
+import { randomUUID } from 'node:crypto';
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyServerOptions } from 'fastify';
+import { registerAuthRoutes } from './auth/routes.js';
+import { AuthService } from './auth/service.js';
+import { AccessTokens } from './auth/tokens.js';
+import type { Config } from './config.js';
+import { registerCreditRoutes } from './credits/routes.js';
+import { CreditService } from './credits/service.js';
+import type { Database } from './db/index.js';
+import { registerErrorHandling } from './http/errors.js';
+import { ErrorResponse } from './http/schemas.js';
+import type { App } from './http/types.js';
+import { registerHealthRoutes } from './health/routes.js';
+import { AddressSchema, registerProfileRoutes } from './profiles/routes.js';
+import { ProfileService } from './profiles/service.js';
+
+export interface AppDeps {
+  config: Config;
+  /** The database requests run on (each request as its caller). */
+  db: Database;
+  logger?: FastifyServerOptions['logger'];
+}
+
+const REQUEST_ID = /^[\w.-]{1,100}$/;
+
+function createServer(deps: AppDeps): App {
+  return Fastify({
+    logger: deps.logger ?? {
+      level: deps.config.logLevel,
+      redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
+    },
+    bodyLimit: 100 * 1024,
+    trustProxy: deps.config.env === 'production',
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+}
+
+async function registerHttpBasics(app: App, config: Config): Promise<void> {
+  registerErrorHandling(app);
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  await app.register(helmet, { global: true });
+  await app.register(cors, {
+    origin: config.corsOrigins.includes('*') ? true : config.corsOrigins,
+    credentials: false,
+    exposedHeaders: ['x-request-id', 'retry-after'],
+  });
+}
+
+async function registerDocs(app: App, config: Config): Promise<void> {
+  app.addSchema(ErrorResponse);
+  app.addSchema(AddressSchema);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Recovery Machine API',
+        version: '0.1.0',
+        description: 'Bookings, payments, credits and referrals. Errors are always {error: {code, message, details?}}.',
+      },
+      servers: [{ url: config.publicUrl }],
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+    },
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+}
+
+/** Every /api request gets its caller (anon, or authenticated from a valid bearer token). */
+function registerCaller(app: App, auth: AuthService): void {
+  app.decorateRequest('caller', null as never);
+  app.addHook('onRequest', async (request) => {
+    request.caller = { role: 'anon' };
+    if (!request.url.startsWith('/api/') || request.url.startsWith('/api/openapi.json')) return;
+    request.caller = await auth.authenticate(request.headers.authorization);
+  });
+}
+
+/** Builds the HTTP app in plain steps; nothing here listens. */
+export async function buildApp(deps: AppDeps): Promise<App> {
+  const { config, db } = deps;
+  const app = createServer(deps);
+  await registerHttpBasics(app, config);
+  await registerDocs(app, config);
+
+  const tokens = new AccessTokens({ secret: config.jwtSecret, accessTokenTtl: config.accessTokenTtl });
+  const auth = new AuthService(db, tokens, {
+    refreshTokenTtl: config.refreshTokenTtl,
+    rateLimitPerMinute: config.authRateLimitPerMinute,
+  });
+  registerCaller(app, auth);
+
+  registerHealthRoutes(app, db);
+  registerAuthRoutes(app, auth);
+  registerProfileRoutes(app, new ProfileService(db));
+  registerCreditRoutes(app, new CreditService(db));
+  return app;
+}

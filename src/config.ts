@@ -1,0 +1,121 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+/** Everything the service reads from the environment, read once at start-up. */
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  host: string;
+  port: number;
+  /** PostgreSQL for migrations, the CLI and (unless `databaseAppUrl`) requests; unset = embedded PGlite. */
+  databaseUrl?: string;
+  /** A least-privilege login role (like Supabase's `authenticator`) used for request work. */
+  databaseAppUrl?: string;
+  databasePoolSize: number;
+  dataDir: string;
+  jwtSecret: string;
+  /** Access token lifetime, seconds. */
+  accessTokenTtl: number;
+  /** Refresh token lifetime, seconds. */
+  refreshTokenTtl: number;
+  authRateLimitPerMinute: number;
+  /** Allowed browser origins; empty = no cross-origin access. */
+  corsOrigins: string[];
+  logLevel: string;
+  /** Where this service is reached from outside (links in emails, checkout pages). */
+  publicUrl: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+class Reader {
+  readonly problems: string[] = [];
+  constructor(private readonly env: Env) {}
+
+  string(name: string, fallback?: string): string | undefined {
+    const value = this.env[name]?.trim();
+    return value === undefined || value === '' ? fallback : value;
+  }
+
+  int(name: string, fallback: number, min: number, max: number): number {
+    const raw = this.string(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      this.problems.push(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
+      return fallback;
+    }
+    return value;
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const raw = this.string(name);
+    if (raw === undefined) return fallback;
+    if (!(allowed as readonly string[]).includes(raw)) {
+      this.problems.push(`${name} must be one of ${allowed.join(', ')} (got "${raw}")`);
+      return fallback;
+    }
+    return raw as T;
+  }
+
+  postgresUrl(name: string): string | undefined {
+    const raw = this.string(name);
+    if (raw !== undefined && !/^postgres(ql)?:\/\//.test(raw)) {
+      this.problems.push(`${name} must be a postgres:// or postgresql:// URL`);
+      return undefined;
+    }
+    return raw;
+  }
+}
+
+/** In development the signing key is made once and kept in the data dir, so tokens survive restarts. */
+function developmentSecret(dataDir: string): string {
+  const file = join(dataDir, 'jwt-secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(48).toString('base64url');
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const read = new Reader(env);
+  const nodeEnv = read.oneOf('NODE_ENV', ['development', 'production', 'test'], 'development');
+  const dataDir = resolve(read.string('DATA_DIR', './data')!);
+  const port = read.int('PORT', 3000, 0, 65535);
+  const host = read.string('HOST', '127.0.0.1')!;
+  let jwtSecret = read.string('JWT_SECRET');
+  if (jwtSecret !== undefined && jwtSecret.length < 32) read.problems.push('JWT_SECRET must be at least 32 characters');
+  if (jwtSecret === undefined && nodeEnv === 'production') read.problems.push('JWT_SECRET is required when NODE_ENV=production');
+  const corsOrigins = (read.string('CORS_ORIGINS') ?? '').split(',').map((o) => o.trim()).filter(Boolean);
+  for (const origin of corsOrigins) {
+    if (origin !== '*' && !/^https?:\/\/[^/\s]+$/.test(origin)) read.problems.push(`CORS_ORIGINS has an invalid origin "${origin}"`);
+  }
+  const config = {
+    env: nodeEnv,
+    host,
+    port,
+    databaseUrl: read.postgresUrl('DATABASE_URL'),
+    databaseAppUrl: read.postgresUrl('DATABASE_APP_URL'),
+    databasePoolSize: read.int('DATABASE_POOL_SIZE', 10, 1, 500),
+    dataDir,
+    jwtSecret: '',
+    accessTokenTtl: read.int('ACCESS_TOKEN_TTL', 3600, 30, 86_400),
+    refreshTokenTtl: read.int('REFRESH_TOKEN_TTL', 30 * 86_400, 300, 365 * 86_400),
+    authRateLimitPerMinute: read.int('AUTH_RATE_LIMIT_PER_MINUTE', 20, 1, 100_000),
+    corsOrigins,
+    logLevel: read.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
+    publicUrl: (read.string('PUBLIC_URL') ?? `http://${host}:${port}`).replace(/\/$/, ''),
+  } satisfies Config;
+  if (config.databaseAppUrl && !config.databaseUrl) read.problems.push('DATABASE_APP_URL needs DATABASE_URL (migrations run with it)');
+  if (read.problems.length > 0) throw new ConfigError(read.problems);
+  jwtSecret ??= developmentSecret(dataDir);
+  return { ...config, jwtSecret };
+}

@@ -1,0 +1,13 @@
+import type { Caller, Queryable } from './types.js';
+
+/**
+ * Switches the current transaction to the caller's role and claims (transaction-local),
+ * exactly like PostgREST: `set_config('role', …, true)` and `set_config('request.jwt.claims', …, true)`.
+ */
+export async function becomeCaller(tx: Queryable, caller: Caller): Promise<void> {
+  const claims = caller.role === 'authenticated' ? caller.claims : { role: caller.role };
+  await tx.query(
+    "select set_config('role', $1, true), set_config('request.jwt.claims', $2, true)",
+    [caller.role, JSON.stringify(claims)],
+  );
+}

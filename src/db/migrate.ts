@@ -1,0 +1,94 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Database, Session } from './types.js';
+
+/** The project root, from src/db or dist/db alike. */
+const root = fileURLToPath(new URL('../../', import.meta.url));
+export const migrationsDir = `${root}supabase/migrations`;
+export const shimFile = `${root}db/supabase-shim.sql`;
+
+/** Any constant shared by all migrators of this project; serializes concurrent `migrate` runs. */
+const MIGRATE_LOCK = 7_232_016_093;
+
+export interface Migration {
+  version: string;
+  name: string;
+  file: string;
+}
+
+export function listMigrations(dir = migrationsDir): Migration[] {
+  return readdirSync(dir)
+    .filter((file) => /^\d+_[\w-]+\.sql$/.test(file))
+    .sort()
+    .map((file) => {
+      const [, version = '', name = ''] = /^(\d+)_(.+)\.sql$/.exec(file) ?? [];
+      return { version, name, file: `${dir}/${file}` };
+    });
+}
+
+async function inTransaction(session: Session, work: () => Promise<void>): Promise<void> {
+  await session.exec('begin');
+  try {
+    await work();
+    await session.exec('commit');
+  } catch (err) {
+    await session.exec('rollback').catch(() => {});
+    throw err;
+  }
+}
+
+/** Supabase projects have their own auth service and roles; everywhere else the shim stands in. */
+async function isSupabase(session: Session): Promise<boolean> {
+  const { rows } = await session.query<{ supabase: boolean }>(
+    "select exists (select 1 from pg_roles where rolname = 'supabase_auth_admin') as supabase",
+  );
+  return rows[0]?.supabase ?? false;
+}
+
+export interface MigrateResult {
+  shim: boolean;
+  applied: Migration[];
+}
+
+/**
+ * Applies pending migrations in order, each in its own transaction, recorded in
+ * `supabase_migrations.schema_migrations` (the Supabase CLI's table, so `supabase db push`
+ * and this migrator agree on what is applied). Forward-only; a no-op when nothing is pending;
+ * concurrent runs wait on an advisory lock.
+ */
+export async function migrate(db: Database, options: { log?: (line: string) => void } = {}): Promise<MigrateResult> {
+  const log = options.log ?? (() => {});
+  return db.withSession(async (session) => {
+    await session.query('select pg_advisory_lock($1)', [MIGRATE_LOCK]);
+    try {
+      const shim = !(await isSupabase(session));
+      if (shim) await inTransaction(session, () => session.exec(readFileSync(shimFile, 'utf8')));
+      await inTransaction(session, () =>
+        session.exec(`
+          create schema if not exists supabase_migrations;
+          create table if not exists supabase_migrations.schema_migrations (
+            version text primary key, statements text[], name text
+          );`),
+      );
+      const { rows } = await session.query<{ version: string }>('select version from supabase_migrations.schema_migrations');
+      const done = new Set(rows.map((row) => row.version));
+      const applied: Migration[] = [];
+      for (const migration of listMigrations()) {
+        if (done.has(migration.version)) continue;
+        const sql = readFileSync(migration.file, 'utf8');
+        await inTransaction(session, async () => {
+          await session.query(
+            'insert into supabase_migrations.schema_migrations (version, name, statements) values ($1, $2, $3)',
+            [migration.version, migration.name, [sql]],
+          );
+          await session.exec(sql);
+        });
+        applied.push(migration);
+        log(`applied ${migration.version}_${migration.name}`);
+      }
+      return { shim, applied };
+    } finally {
+      await session.query('select pg_advisory_unlock($1)', [MIGRATE_LOCK]);
+    }
+  });
+}

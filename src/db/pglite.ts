@@ -1,0 +1,107 @@
+import { mkdirSync } from 'node:fs';
+import { PGlite, types, type Transaction } from '@electric-sql/pglite';
+import lockfile from 'proper-lockfile';
+import { becomeCaller } from './caller.js';
+import type { Caller, Database, Queryable, QueryResult, Row, Session } from './types.js';
+
+/** Keep `date` columns as 'YYYY-MM-DD' strings, as the pg driver is set up to. */
+const parsers = { [types.DATE]: (value: string) => value };
+
+export class DataDirLockedError extends Error {
+  constructor(dataDir: string) {
+    super(
+      `The data directory ${dataDir} is in use by another process (embedded PGlite is single-process). ` +
+        'Stop the other process, point DATA_DIR elsewhere, or use PostgreSQL via DATABASE_URL.',
+    );
+    this.name = 'DataDirLockedError';
+  }
+}
+
+function wrap(q: PGlite | Transaction): Queryable {
+  return {
+    async query<T = Row>(text: string, params?: readonly unknown[]): Promise<QueryResult<T>> {
+      const result = await q.query<T>(text, params as unknown[] | undefined);
+      return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
+    },
+  };
+}
+
+class PgliteDatabase implements Database {
+  readonly engine = 'pglite' as const;
+  private readonly q: Queryable;
+
+  constructor(
+    private readonly pg: PGlite,
+    private readonly release: () => Promise<void>,
+  ) {
+    this.q = wrap(pg);
+  }
+
+  query<T = Row>(text: string, params?: readonly unknown[]): Promise<QueryResult<T>> {
+    return this.q.query<T>(text, params);
+  }
+
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    return this.pg.transaction((tx) => fn(wrap(tx)));
+  }
+
+  asCaller<T>(caller: Caller, fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    return this.transaction(async (tx) => {
+      await becomeCaller(tx, caller);
+      return fn(tx);
+    });
+  }
+
+  async withSession<T>(fn: (session: Session) => Promise<T>): Promise<T> {
+    // PGlite has exactly one connection; it is the session.
+    return fn({ ...this.q, query: this.q.query, exec: async (sql) => void (await this.pg.exec(sql)) });
+  }
+
+  dump(): Promise<File | Blob> {
+    return this.pg.dumpDataDir('none');
+  }
+
+  async close(): Promise<void> {
+    if (!this.pg.closed) await this.pg.close();
+    await this.release();
+  }
+}
+
+export interface PgliteOptions {
+  /** A directory for the data, or undefined for an in-memory database. */
+  dataDir?: string;
+  /** A data dir tarball (from `dumpDataDir`) to start from: how tests clone the migrated template. */
+  loadDataDir?: Blob | File;
+}
+
+/** Opens the embedded database, holding a lock on its data dir so a second process fails cleanly. */
+export async function openPglite(options: PgliteOptions = {}): Promise<Database> {
+  let release = async () => {};
+  if (options.dataDir) {
+    mkdirSync(options.dataDir, { recursive: true });
+    try {
+      release = await lockfile.lock(options.dataDir, {
+        stale: 15_000,
+        update: 5_000,
+        realpath: false,
+        onCompromised: (err) => console.error(`lost the lock on ${options.dataDir}: ${err.message}`),
+      });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ELOCKED') throw new DataDirLockedError(options.dataDir);
+      throw err;
+    }
+  }
+  try {
+    const pg = await PGlite.create({ dataDir: options.dataDir, loadDataDir: options.loadDataDir, parsers });
+    return new PgliteDatabase(pg, release);
+  } catch (err) {
+    await release();
+    throw err;
+  }
+}
+
+/** A migrated in-memory database as a tarball, to clone per test file. */
+export async function dumpPglite(db: Database): Promise<File | Blob> {
+  if (!(db instanceof PgliteDatabase)) throw new Error('not a PGlite database');
+  return db.dump();
+}

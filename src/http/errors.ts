@@ -1,0 +1,64 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError, fromDatabaseError, type ErrorBody } from '../errors.js';
+import type { App } from './types.js';
+
+const codesByStatus: Record<number, string> = {
+  400: 'validation_failed',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  406: 'not_acceptable',
+  409: 'conflict',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  422: 'unprocessable',
+  429: 'rate_limited',
+};
+
+function send(reply: FastifyReply, err: AppError): FastifyReply {
+  const body: ErrorBody = { error: { code: err.code, message: err.message } };
+  if (err.details !== undefined) body.error.details = err.details;
+  if (err.headers) reply.headers(err.headers);
+  return reply.status(err.status).send(body);
+}
+
+/** Turns anything thrown into the one error shape. */
+export function toAppError(err: unknown): AppError | undefined {
+  if (err instanceof AppError) return err;
+  const fromDb = fromDatabaseError(err);
+  if (fromDb) return fromDb;
+  const e = err as FastifyError;
+  if (e.validation) {
+    const details = e.validation.map((v) => ({
+      field: v.instancePath ? v.instancePath.slice(1).replace(/\//g, '.') : (v.params as { missingProperty?: string })?.missingProperty ?? '',
+      in: e.validationContext,
+      message: v.message,
+    }));
+    return new AppError(400, 'validation_failed', `Invalid request ${e.validationContext ?? 'input'}`, details);
+  }
+  const status = typeof e.statusCode === 'number' ? e.statusCode : 500;
+  if (status >= 400 && status < 500) {
+    const message =
+      e.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err instanceof SyntaxError
+        ? 'Malformed JSON body'
+        : e.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+          ? 'Request body is too large'
+          : e.message;
+    return new AppError(status, codesByStatus[status] ?? 'bad_request', message);
+  }
+  return undefined;
+}
+
+export function registerErrorHandling(app: App): void {
+  app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    const known = toAppError(err);
+    if (known) {
+      if (known.status >= 500) request.log.error({ err }, 'request failed');
+      return send(reply, known);
+    }
+    request.log.error({ err }, 'unhandled error');
+    return send(reply, new AppError(500, 'internal', 'Something went wrong on our side'));
+  });
+  app.setNotFoundHandler((request, reply) => send(reply, new AppError(404, 'not_found', `No route ${request.method} ${request.url.split('?')[0]}`)));
+}

@@ -1,0 +1,59 @@
+import { Type } from '@fastify/type-provider-typebox';
+import { errors, Nullable, Timestamp, Uuid } from '../http/schemas.js';
+import type { App } from '../http/types.js';
+import type { ProfileService } from './service.js';
+
+export const AddressSchema = Type.Object(
+  {
+    street: Type.String({ minLength: 1, maxLength: 200 }),
+    city: Type.String({ minLength: 1, maxLength: 100 }),
+    state: Type.String({ minLength: 2, maxLength: 2, pattern: '^[A-Za-z]{2}$', description: 'Two-letter US state' }),
+    zip: Type.String({ pattern: '^[0-9]{5}(-[0-9]{4})?$' }),
+  },
+  { additionalProperties: false, $id: 'Address' },
+);
+
+const ProfileResponse = Type.Object({
+  id: Uuid,
+  email: Type.String(),
+  full_name: Nullable(Type.String()),
+  phone: Nullable(Type.String()),
+  address: Nullable(Type.Ref('Address')),
+  referral_code: Nullable(Type.String()),
+  credits: Type.Integer({ description: 'Credit balance; 1 credit = $1' }),
+  created_at: Timestamp,
+});
+
+const ProfilePatch = Type.Object(
+  {
+    full_name: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 200 }))),
+    phone: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 40, pattern: '^[+0-9 ()./-]+$' }))),
+    address: Type.Optional(Nullable(Type.Ref('Address'))),
+  },
+  { additionalProperties: false },
+);
+
+const tags = ['profile'];
+const security = [{ bearerAuth: [] }];
+
+export function registerProfileRoutes(app: App, profiles: ProfileService): void {
+  app.get(
+    '/api/me',
+    { schema: { tags, security, summary: 'My profile', response: { 200: ProfileResponse, ...errors(401) } } },
+    async (request) => profiles.me(request.caller),
+  );
+  app.patch(
+    '/api/me',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Change my name, phone or address',
+        description: 'Only full_name, phone and address are writable; credits, email and referral_code are not.',
+        body: ProfilePatch,
+        response: { 200: ProfileResponse, ...errors(400, 401) },
+      },
+    },
+    async (request) => profiles.update(request.caller, request.body as Parameters<ProfileService['update']>[1]),
+  );
+}

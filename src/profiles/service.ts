@@ -1,0 +1,28 @@
+import type { Caller, Database } from '../db/index.js';
+import { notFound, unauthorized } from '../errors.js';
+import * as repo from './repository.js';
+
+function signedIn(caller: Caller): string {
+  if (caller.role !== 'authenticated') throw unauthorized();
+  return caller.claims.sub;
+}
+
+export class ProfileService {
+  constructor(private readonly db: Database) {}
+
+  async me(caller: Caller): Promise<repo.Profile> {
+    const id = signedIn(caller);
+    const profile = await this.db.asCaller(caller, (tx) => repo.findProfile(tx, id));
+    if (!profile) throw notFound('Profile');
+    return profile;
+  }
+
+  async update(caller: Caller, changes: repo.ProfileChanges): Promise<repo.Profile> {
+    const id = signedIn(caller);
+    const profile = await this.db.asCaller(caller, (tx) => repo.updateProfile(tx, id, changes));
+    if (!profile) throw notFound('Profile');
+    return profile;
+  }
+}
+
+export { signedIn };

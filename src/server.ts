@@ -1,0 +1,46 @@
+import { buildApp } from './app.js';
+import type { Config } from './config.js';
+import { openDatabase, type Database } from './db/index.js';
+import { migrate } from './db/migrate.js';
+import { openPostgres } from './db/postgres.js';
+
+/**
+ * Migrates with the owner connection, then serves. With DATABASE_APP_URL, requests use that
+ * least-privilege login role and the owner connection is closed after migrating.
+ */
+export async function serve(config: Config): Promise<void> {
+  const owner = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize });
+  let db: Database = owner;
+  try {
+    const { applied } = await migrate(owner);
+    for (const m of applied) console.log(`applied migration ${m.version}_${m.name}`);
+    if (config.databaseAppUrl) {
+      await owner.close();
+      db = await openPostgres({ url: config.databaseAppUrl, max: config.databasePoolSize });
+    }
+  } catch (err) {
+    await owner.close();
+    throw err;
+  }
+
+  const app = await buildApp({ config, db });
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    app.log.info({ signal }, 'shutting down: finishing in-flight requests');
+    try {
+      await app.close();
+    } finally {
+      await db.close();
+    }
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+
+  await app.listen({ host: config.host, port: config.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const engine = config.databaseUrl ? 'PostgreSQL' : `embedded PGlite (${config.dataDir})`;
+  console.log(`Recovery Machine API listening on http://${config.host}:${port} (database: ${engine}; docs at /docs)`);
+}

@@ -1,0 +1,73 @@
+import type { LightMyRequestResponse } from 'fastify';
+import { buildApp } from '../../src/app.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import type { Engine } from '../../src/db/index.js';
+import type { App } from '../../src/http/types.js';
+import { freshDatabase, type TestDatabase } from './db.js';
+
+export const TEST_SECRET = 'test-secret-test-secret-test-secret-0123456789';
+
+export function testConfig(overrides: Record<string, string> = {}): Config {
+  return loadConfig({
+    NODE_ENV: 'test',
+    JWT_SECRET: TEST_SECRET,
+    DATA_DIR: '/tmp/rm-test-unused',
+    LOG_LEVEL: 'silent',
+    AUTH_RATE_LIMIT_PER_MINUTE: '1000',
+    ...overrides,
+  });
+}
+
+export interface TestApp extends TestDatabase {
+  app: App;
+  config: Config;
+  close(): Promise<void>;
+}
+
+/** A fresh database and an app on it, for one test file. */
+export async function startApp(engine: Engine, env: Record<string, string> = {}): Promise<TestApp> {
+  const database = await freshDatabase(engine);
+  const config = testConfig(env);
+  const app = await buildApp({ config, db: database.db, logger: false });
+  await app.ready();
+  return {
+    ...database,
+    app,
+    config,
+    async close() {
+      await app.close();
+      await database.drop();
+    },
+  };
+}
+
+let counter = 0;
+/** A unique email per call, so tests never collide. */
+export function uniqueEmail(prefix = 'user'): string {
+  counter += 1;
+  return `${prefix}-${process.pid}-${Date.now().toString(36)}-${counter}@example.com`;
+}
+
+export interface SignedUp {
+  id: string;
+  email: string;
+  password: string;
+  token: string;
+  refreshToken: string;
+}
+
+/** Signs a customer up through the API and returns their tokens. */
+export async function signup(app: App, fields: Record<string, unknown> = {}): Promise<SignedUp> {
+  const email = (fields.email as string) ?? uniqueEmail();
+  const password = (fields.password as string) ?? 'correct horse battery';
+  const res = await app.inject({ method: 'POST', url: '/api/auth/signup', payload: { ...fields, email, password } });
+  if (res.statusCode !== 201) throw new Error(`signup failed: ${res.statusCode} ${res.body}`);
+  const body = res.json();
+  return { id: body.user.id, email: body.user.email, password, token: body.access_token, refreshToken: body.refresh_token };
+}
+
+export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+export function errorCode(res: LightMyRequestResponse): string | undefined {
+  return (res.json() as { error?: { code?: string } }).error?.code;
+}
