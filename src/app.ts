@@ -15,7 +15,13 @@ import type { Database } from './db/index.js';
 import { registerErrorHandling } from './http/errors.js';
 import { ErrorResponse } from './http/schemas.js';
 import type { App } from './http/types.js';
+import { registerBookingRoutes } from './bookings/routes.js';
+import { BookingService } from './bookings/service.js';
+import { registerCatalogRoutes } from './catalog/routes.js';
+import { CatalogService } from './catalog/service.js';
 import { registerHealthRoutes } from './health/routes.js';
+import { registerSlotRoutes } from './slots/routes.js';
+import { SlotService } from './slots/service.js';
 import { AddressSchema, registerProfileRoutes } from './profiles/routes.js';
 import { ProfileService } from './profiles/service.js';
 
@@ -105,5 +111,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   registerAuthRoutes(app, auth);
   registerProfileRoutes(app, new ProfileService(db));
   registerCreditRoutes(app, new CreditService(db));
+  registerCatalogRoutes(app, new CatalogService(db));
+  registerSlotRoutes(app, new SlotService(db));
+  registerBookingRoutes(app, new BookingService(db), config.publicUrl);
   return app;
 }

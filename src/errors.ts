@@ -86,6 +86,7 @@ export function fromDatabaseError(err: unknown): AppError | undefined {
     case '22008':
     case '22023':
     case '22021':
+    case '22P05': // e.g. a NUL (\u0000) inside JSON stored as jsonb
       return validationFailed('A value is malformed or out of range');
     default:
       return undefined;

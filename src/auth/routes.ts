@@ -35,6 +35,12 @@ const RefreshBody = Type.Object({ refresh_token: Type.String({ minLength: 1, max
 
 const tags = ['auth'];
 
+/** The contract trims emails, so pasted ones with stray spaces must pass the format check. */
+async function trimEmail(request: FastifyRequest): Promise<void> {
+  const body = request.body as { email?: unknown } | null | undefined;
+  if (body && typeof body === 'object' && typeof body.email === 'string') body.email = body.email.trim();
+}
+
 export function registerAuthRoutes(app: App, auth: AuthService): void {
   /** Per-IP and (when the body names one) per-email limits, shared across processes. */
   const limit = (route: string) => async (request: FastifyRequest) => {
@@ -48,6 +54,7 @@ export function registerAuthRoutes(app: App, auth: AuthService): void {
     '/api/auth/signup',
     {
       schema: { tags, summary: 'Create an account', body: SignupBody, response: { 201: SessionResponse, ...errors(400, 409, 422, 429) } },
+      preValidation: trimEmail,
       preHandler: limit('signup'),
     },
     async (request, reply) => reply.status(201).send(await auth.signup(request.body)),

@@ -11,3 +11,11 @@ export async function becomeCaller(tx: Queryable, caller: Caller): Promise<void>
     [caller.role, JSON.stringify(claims)],
   );
 }
+
+/**
+ * Switches the rest of the current transaction to service_role (bypasses RLS). Used only by
+ * named privileged steps after the caller's own checks, e.g. creating a priced booking.
+ */
+export async function elevateToService(tx: Queryable): Promise<void> {
+  await becomeCaller(tx, { role: 'service_role' });
+}

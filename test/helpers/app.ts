@@ -71,3 +71,20 @@ export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 export function errorCode(res: LightMyRequestResponse): string | undefined {
   return (res.json() as { error?: { code?: string } }).error?.code;
 }
+
+/** Gives an email a staff role directly (as the CLI does) and signs that person up. */
+export async function signupStaff(t: TestApp, role: 'operator' | 'admin' | 'super_admin'): Promise<SignedUp> {
+  const email = uniqueEmail(role);
+  const { upsertAdmin } = await import('../../src/admins/repository.js');
+  await upsertAdmin(t.db, email, role);
+  return signup(t.app, { email });
+}
+
+/** A local calendar date `days` from today (UTC date; the business is west of UTC, so it is in the future). */
+export function futureDate(days: number): string {
+  const d = new Date();
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+}
+
+export const ADDRESS = { street: '123 Main St', city: 'Los Angeles', state: 'CA', zip: '90210' };

@@ -1,0 +1,430 @@
+/**
+ * Shared pieces of the benchmark scripts (bench/*.ts): settings from the environment, the
+ * databases to run on (in-memory PGlite; a scratch PostgreSQL database), a real HTTP server on
+ * 127.0.0.1, an autocannon runner, a raw-driver loop runner with the same concurrency, and a
+ * plain-text table printer. Everything here is bounded in time and cleans up after itself.
+ */
+import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
+// autocannon ships no type declarations (and @types/autocannon is not installed); the few
+// fields used here are typed by `Autocannon` below.
+// @ts-ignore -- untyped CommonJS module
+import autocannonUntyped from 'autocannon';
+import pg from 'pg';
+import type { Database } from '../src/db/index.js';
+import { migrate } from '../src/db/migrate.js';
+import { openPglite } from '../src/db/pglite.js';
+import { openPostgres } from '../src/db/postgres.js';
+import type { App } from '../src/http/types.js';
+
+// ---------------------------------------------------------------------------------------------
+// Settings
+
+/** A whole number from the environment, or the fallback; a bad value stops the run with its name. */
+export function envInt(name: string, fallback: number, min: number, max: number): number {
+  const raw = process.env[name]?.trim();
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
+  }
+  return value;
+}
+
+export interface BenchSettings {
+  /** Measured seconds per run (BENCH_SECONDS, default 5). */
+  seconds: number;
+  /** Warm-up seconds before each measured run (BENCH_WARMUP_SECONDS, default 1). */
+  warmupSeconds: number;
+  /** HTTP connections, and concurrent raw loops (BENCH_CONNECTIONS, default 10). */
+  connections: number;
+  /** PostgreSQL pool size, for the app and the raw loops alike (BENCH_POOL_SIZE, default 10). */
+  poolSize: number;
+}
+
+export function benchSettings(): BenchSettings {
+  return {
+    seconds: envInt('BENCH_SECONDS', 5, 1, 600),
+    warmupSeconds: envInt('BENCH_WARMUP_SECONDS', 1, 0, 60),
+    connections: envInt('BENCH_CONNECTIONS', 10, 1, 1000),
+    poolSize: envInt('BENCH_POOL_SIZE', 10, 1, 500),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Clean-up on every exit path, and a hard time bound
+
+const cleanups = new Set<() => Promise<void>>();
+
+/** Runs `fn` at the end, or on SIGINT/SIGTERM/the watchdog; the returned function runs it now (once). */
+export function onCleanup(fn: () => Promise<void>): () => Promise<void> {
+  let done = false;
+  const once = async () => {
+    if (done) return;
+    done = true;
+    cleanups.delete(once);
+    await fn();
+  };
+  cleanups.add(once);
+  return once;
+}
+
+async function runCleanups(): Promise<void> {
+  for (const fn of [...cleanups].reverse()) {
+    await fn().catch((err: unknown) => console.error(`clean-up failed: ${(err as Error).message}`));
+  }
+}
+
+let guarded = false;
+/**
+ * Signals and a watchdog: whatever happens, the run ends within `maxSeconds`, and scratch
+ * databases and servers are cleaned up first (given 15 s for it).
+ */
+export function guardProcess(maxSeconds: number): void {
+  if (guarded) return;
+  guarded = true;
+  const abort = (why: string, code: number) => {
+    console.error(`\n${why}: cleaning up and stopping`);
+    const hard = setTimeout(() => process.exit(code), 15_000);
+    hard.unref();
+    void runCleanups().finally(() => process.exit(code));
+  };
+  process.once('SIGINT', () => abort('SIGINT', 130));
+  process.once('SIGTERM', () => abort('SIGTERM', 143));
+  const watchdog = setTimeout(() => abort(`benchmark still running after ${maxSeconds} s`, 1), maxSeconds * 1000);
+  watchdog.unref();
+}
+
+/** Runs the remaining clean-ups (call at the end of a script, in `finally`). */
+export const cleanUp = runCleanups;
+
+// ---------------------------------------------------------------------------------------------
+// Databases
+
+/** A migrated in-memory PGlite database. */
+export async function openBenchPglite(): Promise<Database> {
+  const db = await openPglite();
+  onCleanup(() => db.close());
+  await migrate(db);
+  return db;
+}
+
+export interface ScratchPostgres {
+  db: Database;
+  /** URL of the scratch database. */
+  url: string;
+  name: string;
+  /** Closes the pool and drops the scratch database. */
+  drop(): Promise<void>;
+}
+
+/** The PostgreSQL server to benchmark on: BENCH_DATABASE_URL, DATABASE_URL, or a local default. */
+export function benchPostgresUrl(): string {
+  return process.env.BENCH_DATABASE_URL?.trim() || process.env.DATABASE_URL?.trim() || 'postgres://postgres@127.0.0.1:5432/postgres';
+}
+
+function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  return u.toString();
+}
+
+/** Credentials stripped, for printing. */
+export function safeUrl(url: string): string {
+  const u = new URL(url);
+  u.password = u.password ? '***' : '';
+  return u.toString();
+}
+
+async function maintenance<T>(serverUrl: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({
+    connectionString: withDatabase(serverUrl, 'postgres'),
+    connectionTimeoutMillis: 5_000,
+    application_name: 'rm-bench-admin',
+  });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Creates `<prefix>_<pid>` on the server of `serverUrl` (through its `postgres` maintenance
+ * database), migrates it and opens a pool of `poolSize` on it. Returns the reason instead when the
+ * server is unreachable or refuses, so the caller can skip PostgreSQL with a note.
+ */
+export async function openScratchPostgres(
+  serverUrl: string,
+  options: { prefix: string; poolSize: number },
+): Promise<ScratchPostgres | { skipped: string }> {
+  const name = `${options.prefix}_${process.pid}`;
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`bad scratch database name ${name}`);
+  try {
+    await maintenance(serverUrl, async (admin) => {
+      await admin.query(`drop database if exists ${name} with (force)`);
+      await admin.query(`create database ${name}`);
+    });
+  } catch (err) {
+    return { skipped: `${safeUrl(serverUrl)} is not usable (${(err as Error).message || (err as Error).name})` };
+  }
+  const url = withDatabase(serverUrl, name);
+  let db: Database | undefined;
+  const drop = onCleanup(async () => {
+    await db?.close().catch(() => {});
+    await maintenance(serverUrl, (admin) => admin.query(`drop database if exists ${name} with (force)`));
+  });
+  try {
+    db = await openPostgres({ url, max: options.poolSize, applicationName: 'rm-bench' });
+    await migrate(db);
+  } catch (err) {
+    await drop();
+    throw err;
+  }
+  return { db, url, name, drop };
+}
+
+// ---------------------------------------------------------------------------------------------
+// A real HTTP server
+
+export interface RunningServer {
+  /** `http://127.0.0.1:<port>` */
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Listens on an ephemeral port on 127.0.0.1 only. */
+export async function listen(app: App): Promise<RunningServer> {
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const close = onCleanup(() => app.close());
+  const { port } = app.server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, close };
+}
+
+/** One request with fetch, for set-up (sign-up, sanity checks). */
+export async function request(
+  baseUrl: string,
+  method: string,
+  path: string,
+  options: { body?: unknown; headers?: Record<string, string> } = {},
+): Promise<{ status: number; body: unknown }> {
+  const res = await fetch(`${baseUrl}${path}`, {
+    method,
+    headers: { ...(options.body === undefined ? {} : { 'content-type': 'application/json' }), ...options.headers },
+    body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    signal: AbortSignal.timeout(30_000),
+  });
+  const text = await res.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // not JSON; keep the text
+  }
+  return { status: res.status, body };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Measurements
+
+export interface Measurement {
+  /** Successful operations (2xx responses, or raw ops that did not throw) per second. */
+  rate: number;
+  /** Latency percentiles of the successful operations, milliseconds. */
+  p50: number;
+  p99: number;
+  ok: number;
+  /** Failed operations: non-2xx responses, socket errors and timeouts, or raw ops that threw. */
+  failed: number;
+  seconds: number;
+  /** A few words on the failures, if any. */
+  failures?: string;
+}
+
+/** Nearest-rank percentile of unsorted samples. */
+export function percentile(samples: Float64Array, p: number): number {
+  if (samples.length === 0) return Number.NaN;
+  const sorted = samples.slice().sort();
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank]!;
+}
+
+/** A growable list of latencies. */
+class Samples {
+  private data = new Float64Array(1 << 16);
+  length = 0;
+  push(value: number): void {
+    if (this.length === this.data.length) {
+      const bigger = new Float64Array(this.data.length * 2);
+      bigger.set(this.data);
+      this.data = bigger;
+    }
+    this.data[this.length++] = value;
+  }
+  values(): Float64Array {
+    return this.data.subarray(0, this.length);
+  }
+}
+
+interface AutocannonResult {
+  duration: number;
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  '2xx': number;
+  statusCodeStats: Record<string, { count: number }>;
+}
+
+interface AutocannonInstance extends PromiseLike<AutocannonResult> {
+  on(event: 'response', listener: (client: unknown, statusCode: number, bytes: number, responseTimeMs: number) => void): this;
+}
+
+type Autocannon = (options: {
+  url: string;
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string;
+  connections?: number;
+  duration?: number;
+  timeout?: number;
+  pipelining?: number;
+  workers?: number;
+}) => AutocannonInstance;
+
+const autocannon = autocannonUntyped as Autocannon;
+
+export interface HttpLoad {
+  /** Base URL of the server, e.g. from `listen`. */
+  url: string;
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+  path: string;
+  headers?: Record<string, string>;
+  /** A JSON body, sent with content-type application/json. */
+  body?: unknown;
+  connections: number;
+  seconds: number;
+  /** Warm-up seconds first (same load, not counted). */
+  warmupSeconds?: number;
+}
+
+async function autocannonOnce(load: HttpLoad, seconds: number): Promise<Measurement> {
+  const latencies = new Samples();
+  const instance = autocannon({
+    url: `${load.url}${load.path}`,
+    method: load.method,
+    headers: {
+      ...(load.body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...load.headers,
+    },
+    body: load.body === undefined ? undefined : JSON.stringify(load.body),
+    connections: load.connections,
+    duration: seconds,
+    timeout: 30,
+  });
+  // autocannon's own histogram has 1 ms resolution; these are the exact (hrtime) times.
+  instance.on('response', (_client, status, _bytes, ms) => {
+    if (status >= 200 && status < 300) latencies.push(ms);
+  });
+  const result = await instance;
+  const values = latencies.values();
+  const failed = result.non2xx + result.errors;
+  const codes = Object.entries(result.statusCodeStats)
+    .filter(([code]) => !code.startsWith('2'))
+    .map(([code, { count }]) => `${count}×${code}`);
+  if (result.errors > 0) codes.push(`${result.errors} socket errors (${result.timeouts} timeouts)`);
+  return {
+    rate: result['2xx'] / result.duration,
+    p50: percentile(values, 50),
+    p99: percentile(values, 99),
+    ok: result['2xx'],
+    failed,
+    seconds: result.duration,
+    failures: failed > 0 ? codes.join(', ') : undefined,
+  };
+}
+
+/** Loads a real HTTP server with autocannon (in this process) for a fixed time. */
+export async function runAutocannon(load: HttpLoad): Promise<Measurement> {
+  if (load.warmupSeconds) await autocannonOnce(load, load.warmupSeconds);
+  return autocannonOnce(load, load.seconds);
+}
+
+export interface RawLoad {
+  /** One operation, as the API would do it, straight through the driver. */
+  op: () => Promise<unknown>;
+  /** Concurrent async loops (use the HTTP connection count). */
+  concurrency: number;
+  seconds: number;
+  warmupSeconds?: number;
+}
+
+async function loopOnce(load: RawLoad, seconds: number): Promise<Measurement> {
+  const latencies = new Samples();
+  let failed = 0;
+  let firstError: string | undefined;
+  const start = performance.now();
+  const deadline = start + seconds * 1000;
+  const loop = async () => {
+    while (performance.now() < deadline) {
+      const t0 = performance.now();
+      try {
+        await load.op();
+        latencies.push(performance.now() - t0);
+      } catch (err) {
+        failed += 1;
+        firstError ??= (err as Error).message;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: load.concurrency }, loop));
+  const elapsed = (performance.now() - start) / 1000;
+  const values = latencies.values();
+  return {
+    rate: values.length / elapsed,
+    p50: percentile(values, 50),
+    p99: percentile(values, 99),
+    ok: values.length,
+    failed,
+    seconds: elapsed,
+    failures: firstError && `${failed} failed, first: ${firstError}`,
+  };
+}
+
+/** Runs `op` in `concurrency` loops for a fixed time: the database rate without HTTP. */
+export async function runLoop(load: RawLoad): Promise<Measurement> {
+  if (load.warmupSeconds) await loopOnce(load, load.warmupSeconds);
+  return loopOnce(load, load.seconds);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output
+
+/** `1234.5` → `1,235`; small rates keep one decimal. */
+export function formatRate(value: number): string {
+  if (!Number.isFinite(value)) return '-';
+  return value >= 100
+    ? Math.round(value).toLocaleString('en-US')
+    : value.toLocaleString('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+}
+
+export function formatMs(value: number): string {
+  if (!Number.isFinite(value)) return '-';
+  return value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(2);
+}
+
+export function formatPercent(value: number): string {
+  return Number.isFinite(value) ? `${(value * 100).toFixed(0)}%` : '-';
+}
+
+/** A plain-text table: the first column left-aligned, the others right-aligned. */
+export function formatTable(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ').trimEnd();
+  return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+export function printTable(headers: string[], rows: string[][]): void {
+  console.log(formatTable(headers, rows));
+}

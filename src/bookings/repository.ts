@@ -1,0 +1,106 @@
+import type { Queryable } from '../db/index.js';
+import type { Address } from '../profiles/repository.js';
+
+export type BookingStatus = 'scheduled' | 'confirmed' | 'completed' | 'cancelled';
+
+export interface Booking {
+  id: string;
+  user_id: string;
+  order_id: string | null;
+  slot_id: string | null;
+  date_time: Date;
+  duration: number;
+  service_type: string;
+  add_ons: Record<string, boolean | number>;
+  status: BookingStatus;
+  notes: string | null;
+  address: Address;
+  /** Cents: service plus add-ons, priced from the catalog when booked. */
+  total_amount: number | null;
+  cancelled_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const columns = `b.id, b.user_id, b.order_id, b.slot_id, b.date_time, b.duration, b.service_type, b.add_ons, b.status,
+  b.notes, b.address, b.total_amount, b.cancelled_at, b.created_at, b.updated_at`;
+
+export interface NewBooking {
+  user_id: string;
+  slot_id: string;
+  date_time: string;
+  duration: number;
+  service_type: string;
+  add_ons: Record<string, boolean | number>;
+  notes: string | null;
+  address: Address;
+  total_amount: number;
+}
+
+export async function insertBooking(tx: Queryable, b: NewBooking): Promise<Booking> {
+  const { rows } = await tx.query<Booking>(
+    `insert into public.bookings as b (user_id, slot_id, date_time, duration, service_type, add_ons, notes, address, total_amount)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+     returning ${columns}`,
+    [b.user_id, b.slot_id, b.date_time, b.duration, b.service_type, JSON.stringify(b.add_ons), b.notes, JSON.stringify(b.address), b.total_amount],
+  );
+  return rows[0]!;
+}
+
+/** Under RLS: own bookings for customers, any for staff. `lock` holds the row for a change. */
+export async function findBooking(tx: Queryable, id: string, lock = false): Promise<Booking | undefined> {
+  const { rows } = await tx.query<Booking>(`select ${columns} from public.bookings b where b.id = $1${lock ? ' for update' : ''}`, [id]);
+  return rows[0];
+}
+
+/** Does this customer hold a live booking at that instant? */
+export async function holdsTime(tx: Queryable, userId: string, dateTime: string): Promise<boolean> {
+  const { rows } = await tx.query(
+    "select 1 from public.bookings where user_id = $1 and date_time = $2 and status <> 'cancelled'",
+    [userId, dateTime],
+  );
+  return rows.length > 0;
+}
+
+export interface BookingFilter {
+  status?: BookingStatus;
+  from?: string;
+  to?: string;
+  customer?: string;
+  limit: number;
+  offset: number;
+}
+
+/** Under RLS: what the caller may see, newest session first, with the total for paging. */
+export async function listBookings(tx: Queryable, f: BookingFilter): Promise<{ bookings: Booking[]; total: number }> {
+  const where = `($1::public.booking_status is null or b.status = $1)
+      and ($2::timestamptz is null or b.date_time >= $2)
+      and ($3::timestamptz is null or b.date_time < $3)
+      and ($4::uuid is null or b.user_id = $4)`;
+  const params = [f.status ?? null, f.from ?? null, f.to ?? null, f.customer ?? null];
+  const [{ rows }, count] = [
+    await tx.query<Booking>(
+      `select ${columns} from public.bookings b where ${where} order by b.date_time desc, b.id limit $5 offset $6`,
+      [...params, f.limit, f.offset],
+    ),
+    await tx.query<{ total: number }>(`select count(*)::int as total from public.bookings b where ${where}`, params),
+  ];
+  return { bookings: rows, total: count.rows[0]?.total ?? 0 };
+}
+
+export async function setStatus(tx: Queryable, id: string, status: BookingStatus): Promise<Booking | undefined> {
+  const { rows } = await tx.query<Booking>(
+    `update public.bookings b set status = $2 where b.id = $1 returning ${columns}`,
+    [id, status],
+  );
+  return rows[0];
+}
+
+/** Moves a booking to another slot; the slot trigger takes the new place before freeing the old. */
+export async function moveBooking(tx: Queryable, id: string, slotId: string, dateTime: string): Promise<Booking> {
+  const { rows } = await tx.query<Booking>(
+    `update public.bookings b set slot_id = $2, date_time = $3 where b.id = $1 returning ${columns}`,
+    [id, slotId, dateTime],
+  );
+  return rows[0]!;
+}

@@ -1,0 +1,165 @@
+import { Type } from '@fastify/type-provider-typebox';
+import { errors, Nullable, Timestamp, Uuid } from '../http/schemas.js';
+import type { App } from '../http/types.js';
+import { bookingCalendar } from './ics.js';
+import type { BookingRequest, BookingService } from './service.js';
+
+const Status = Type.Union([Type.Literal('scheduled'), Type.Literal('confirmed'), Type.Literal('completed'), Type.Literal('cancelled')]);
+
+export const BookingSchema = Type.Object({
+  id: Uuid,
+  user_id: Uuid,
+  order_id: Nullable(Uuid),
+  slot_id: Nullable(Uuid),
+  date_time: Timestamp,
+  duration: Type.Integer({ description: 'Minutes' }),
+  service_type: Type.String(),
+  add_ons: Type.Record(Type.String(), Type.Union([Type.Boolean(), Type.Integer()])),
+  status: Status,
+  notes: Nullable(Type.String()),
+  address: Type.Ref('Address'),
+  total_amount: Nullable(Type.Integer({ description: 'Cents: service plus add-ons' })),
+  cancelled_at: Nullable(Timestamp),
+  created_at: Timestamp,
+  updated_at: Timestamp,
+});
+
+const BookingBody = Type.Object(
+  {
+    slot_id: Uuid,
+    service_type: Type.String({ minLength: 1, maxLength: 40 }),
+    add_ons: Type.Optional(
+      Type.Record(Type.String({ maxLength: 40 }), Type.Union([Type.Boolean(), Type.Integer({ minimum: 0, maximum: 100 })]), {
+        maxProperties: 20,
+        description: 'e.g. {"family": true, "extra_visits": 2}',
+      }),
+    ),
+    address: Type.Optional(Type.Ref('Address')),
+    notes: Type.Optional(Type.String({ maxLength: 2000 })),
+  },
+  { additionalProperties: false },
+);
+
+const ListQuery = Type.Object(
+  {
+    status: Type.Optional(Status),
+    from: Type.Optional(Type.String({ format: 'date-time' })),
+    to: Type.Optional(Type.String({ format: 'date-time' })),
+    customer: Type.Optional(Uuid),
+    limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
+    offset: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 0 }),
+  },
+  { additionalProperties: false },
+);
+
+const IdParams = Type.Object({ id: Uuid });
+const tags = ['booking'];
+const security = [{ bearerAuth: [] }];
+const BookingResponse = Type.Object({ booking: BookingSchema });
+
+export function registerBookingRoutes(app: App, bookings: BookingService, publicUrl: string): void {
+  app.post(
+    '/api/bookings',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Book a session in a slot',
+        description:
+          'The price comes from the catalog. Refusals: 409 slot_full, already_booked, slot_unavailable; 422 too_late, outside_service_area, address_required; 400 for unknown services or add-ons.',
+        body: BookingBody,
+        response: { 201: BookingResponse, ...errors(400, 401, 404, 409, 422) },
+      },
+    },
+    async (request, reply) => reply.status(201).send({ booking: await bookings.create(request.caller, request.body as BookingRequest) }),
+  );
+
+  app.get(
+    '/api/bookings',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'My bookings (staff: everyone’s, with filters)',
+        querystring: ListQuery,
+        response: { 200: Type.Object({ bookings: Type.Array(BookingSchema), total: Type.Integer(), limit: Type.Integer(), offset: Type.Integer() }), ...errors(400, 401) },
+      },
+    },
+    async (request) => {
+      const result = await bookings.list(request.caller, request.query);
+      return { ...result, limit: request.query.limit, offset: request.query.offset };
+    },
+  );
+
+  app.get(
+    '/api/bookings/:id',
+    { schema: { tags, security, summary: 'One booking', params: IdParams, response: { 200: BookingResponse, ...errors(401, 404) } } },
+    async (request) => ({ booking: await bookings.get(request.caller, request.params.id) }),
+  );
+
+  app.post(
+    '/api/bookings/:id/cancel',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Cancel a booking (customers: before the cancellation window)',
+        params: IdParams,
+        response: { 200: BookingResponse, ...errors(401, 404, 409, 422) },
+      },
+    },
+    async (request) => ({ booking: await bookings.cancel(request.caller, request.params.id) }),
+  );
+
+  app.post(
+    '/api/bookings/:id/reschedule',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Move a booking to another slot (atomic)',
+        params: IdParams,
+        body: Type.Object({ slot_id: Uuid }, { additionalProperties: false }),
+        response: { 200: BookingResponse, ...errors(400, 401, 404, 409, 422) },
+      },
+    },
+    async (request) => ({ booking: await bookings.reschedule(request.caller, request.params.id, request.body.slot_id) }),
+  );
+
+  app.get(
+    '/api/bookings/:id/calendar.ics',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'The session as an iCalendar event',
+        params: IdParams,
+        produces: ['text/calendar'],
+        response: { 200: Type.String(), ...errors(401, 404) },
+      },
+    },
+    async (request, reply) => {
+      const booking = await bookings.get(request.caller, request.params.id);
+      return reply
+        .type('text/calendar; charset=utf-8')
+        .header('content-disposition', `attachment; filename="recovery-machine-${booking.id}.ics"`)
+        .send(bookingCalendar(booking, publicUrl));
+    },
+  );
+
+  for (const [action, status] of [['confirm', 'confirmed'], ['complete', 'completed']] as const) {
+    app.post(
+      `/api/admin/bookings/:id/${action}`,
+      {
+        schema: {
+          tags: ['admin'],
+          security,
+          summary: action === 'confirm' ? 'Confirm a scheduled booking' : 'Mark a confirmed session completed (after its start)',
+          params: IdParams,
+          response: { 200: BookingResponse, ...errors(401, 403, 404, 409) },
+        },
+      },
+      async (request) => ({ booking: await bookings.transition(request.caller, request.params.id, status) }),
+    );
+  }
+}

@@ -1,0 +1,168 @@
+import * as catalog from '../catalog/repository.js';
+import { quote, type AddOnSelection } from '../catalog/pricing.js';
+import { elevateToService, type Caller, type Database, type Queryable } from '../db/index.js';
+import { AppError, conflict, notFound, unauthorized, unprocessable } from '../errors.js';
+import * as profiles from '../profiles/repository.js';
+import type { Address } from '../profiles/repository.js';
+import * as slots from '../slots/repository.js';
+import { atLeast, requireStaff, staffRole } from '../staff/access.js';
+import * as repo from './repository.js';
+
+export interface BookingRequest {
+  slot_id: string;
+  service_type: string;
+  add_ons?: AddOnSelection;
+  address?: Address;
+  notes?: string;
+}
+
+const MINUTE = 60_000;
+
+function customerId(caller: Caller): string {
+  if (caller.role !== 'authenticated') throw unauthorized();
+  return caller.claims.sub;
+}
+
+/** The checks a slot must pass to take a booking, in the order a customer would want to hear them. */
+function assertBookable(slot: slots.Slot | undefined, settings: catalog.Settings): asserts slot is slots.Slot {
+  if (!slot) throw new AppError(404, 'not_found', 'Slot not found');
+  const startsAt = Date.parse(slot.starts_at);
+  if (startsAt < Date.now() + settings.min_notice_minutes * MINUTE) {
+    throw unprocessable(
+      `Sessions must be booked at least ${settings.min_notice_minutes} minutes ahead`,
+      { min_notice_minutes: settings.min_notice_minutes },
+      'too_late',
+    );
+  }
+  if (!slot.is_available) throw conflict('That time slot is not available', undefined, 'slot_unavailable');
+  if (slot.current_bookings >= slot.max_bookings) throw conflict('That time slot is full', undefined, 'slot_full');
+}
+
+function assertServed(address: Address, settings: catalog.Settings): void {
+  const zip = address.zip.slice(0, 5);
+  if (settings.service_area_zips.length > 0 && !settings.service_area_zips.includes(zip)) {
+    throw unprocessable(`We do not serve ${zip} yet`, { zip }, 'outside_service_area');
+  }
+}
+
+/** Customers change or cancel a session only before the cancellation window; staff any time. */
+function assertOutsideWindow(booking: repo.Booking, settings: catalog.Settings, action: string): void {
+  if (booking.date_time.getTime() - Date.now() < settings.cancellation_window_minutes * MINUTE) {
+    throw unprocessable(
+      `Sessions can be ${action} online up to ${settings.cancellation_window_minutes / 60} hours before; please contact us`,
+      { cancellation_window_minutes: settings.cancellation_window_minutes },
+      'cancellation_window_passed',
+    );
+  }
+}
+
+export class BookingService {
+  constructor(private readonly db: Database) {}
+
+  /**
+   * Books a slot for the caller. Reads and checks run as the caller; the insert is the named
+   * privileged step (customers have no insert grant): priced here from the catalog, never from
+   * the client. Capacity and double booking are enforced by the database under concurrency.
+   */
+  async create(caller: Caller, request: BookingRequest): Promise<repo.Booking> {
+    const userId = customerId(caller);
+    return this.db.asCaller(caller, async (tx) => {
+      const settings = await catalog.getSettings(tx);
+      const priced = quote(await catalog.listServices(tx), await catalog.listAddOns(tx), request.service_type, request.add_ons);
+      const address = request.address ?? (await profiles.findProfile(tx, userId))?.address;
+      if (!address) throw unprocessable('Add an address to your profile or to the booking', { field: 'address' }, 'address_required');
+      assertServed(address, settings);
+      const slot = await slots.findSlot(tx, request.slot_id);
+      assertBookable(slot, settings);
+      await elevateToService(tx);
+      if (await repo.holdsTime(tx, userId, slot.starts_at)) throw conflict('You already have a booking at that time', undefined, 'already_booked');
+      return repo.insertBooking(tx, {
+        user_id: userId,
+        slot_id: slot.id,
+        date_time: slot.starts_at,
+        duration: priced.duration,
+        service_type: priced.service_type,
+        add_ons: priced.add_ons,
+        notes: request.notes?.trim() || null,
+        address,
+        total_amount: priced.total_amount,
+      });
+    });
+  }
+
+  async get(caller: Caller, id: string): Promise<repo.Booking> {
+    customerId(caller);
+    const booking = await this.db.asCaller(caller, (tx) => repo.findBooking(tx, id));
+    if (!booking) throw notFound('Booking');
+    return booking;
+  }
+
+  /** Own bookings for customers; staff see everyone's and may filter by customer. */
+  async list(caller: Caller, filter: repo.BookingFilter): Promise<{ bookings: repo.Booking[]; total: number }> {
+    const userId = customerId(caller);
+    return this.db.asCaller(caller, async (tx) => {
+      const staff = atLeast(await staffRole(tx), 'operator');
+      return repo.listBookings(tx, staff ? filter : { ...filter, customer: userId });
+    });
+  }
+
+  async cancel(caller: Caller, id: string): Promise<repo.Booking> {
+    customerId(caller);
+    return this.db.asCaller(caller, async (tx) => {
+      const { booking, staff, settings } = await this.loadForChange(tx, id);
+      if (booking.status === 'cancelled' || booking.status === 'completed') {
+        throw conflict(`A ${booking.status} booking cannot be cancelled`, undefined, 'invalid_transition');
+      }
+      if (!staff) {
+        assertOutsideWindow(booking, settings, 'cancelled');
+        await elevateToService(tx);
+      }
+      return (await repo.setStatus(tx, id, 'cancelled'))!;
+    });
+  }
+
+  /** Moves a booking to another slot atomically: the new place is taken before the old is freed. */
+  async reschedule(caller: Caller, id: string, slotId: string): Promise<repo.Booking> {
+    customerId(caller);
+    return this.db.asCaller(caller, async (tx) => {
+      const { booking, staff, settings } = await this.loadForChange(tx, id);
+      if (booking.status !== 'scheduled' && booking.status !== 'confirmed') {
+        throw conflict(`A ${booking.status} booking cannot be moved`, undefined, 'invalid_transition');
+      }
+      if (!staff) assertOutsideWindow(booking, settings, 'moved');
+      if (booking.slot_id === slotId) return booking;
+      const slot = await slots.findSlot(tx, slotId);
+      assertBookable(slot, settings);
+      await elevateToService(tx);
+      if (await repo.holdsTime(tx, booking.user_id, slot.starts_at)) {
+        throw conflict('You already have a booking at that time', undefined, 'already_booked');
+      }
+      return repo.moveBooking(tx, id, slot.id, slot.starts_at);
+    });
+  }
+
+  /** Staff: scheduled → confirmed, confirmed → completed (after the start). */
+  async transition(caller: Caller, id: string, to: 'confirmed' | 'completed'): Promise<repo.Booking> {
+    return this.db.asCaller(caller, async (tx) => {
+      await requireStaff(tx, caller, 'operator');
+      const booking = await repo.findBooking(tx, id, true);
+      if (!booking) throw notFound('Booking');
+      const from = to === 'confirmed' ? 'scheduled' : 'confirmed';
+      if (booking.status !== from && booking.status !== to) {
+        throw conflict(`A ${booking.status} booking cannot become ${to}`, { status: booking.status }, 'invalid_transition');
+      }
+      if (to === 'completed' && booking.date_time.getTime() > Date.now()) {
+        throw conflict('A session can be completed only after it has started', undefined, 'too_early');
+      }
+      return (await repo.setStatus(tx, id, to))!;
+    });
+  }
+
+  private async loadForChange(tx: Queryable, id: string) {
+    const booking = await repo.findBooking(tx, id, true);
+    if (!booking) throw notFound('Booking');
+    const staff = atLeast(await staffRole(tx), 'operator');
+    const settings = await catalog.getSettings(tx);
+    return { booking, staff, settings };
+  }
+}

@@ -1,0 +1,107 @@
+import type { Queryable } from '../db/index.js';
+
+export interface Service {
+  key: string;
+  name: string;
+  description: string;
+  duration_minutes: number;
+  price_cents: number;
+  active: boolean;
+  sort_order: number;
+}
+
+export interface AddOn {
+  key: string;
+  name: string;
+  description: string;
+  /** Per unit when `per_unit` (a count, e.g. extra_visits), else for the add-on. */
+  price_cents: number;
+  per_unit: boolean;
+  max_quantity: number;
+  extra_minutes: number;
+  active: boolean;
+  sort_order: number;
+}
+
+export interface Settings {
+  timezone: string;
+  min_notice_minutes: number;
+  cancellation_window_minutes: number;
+  service_area_zips: string[];
+  setup_fee_cents: number;
+  referral_reward_credits: number;
+  order_expiry_minutes: number;
+}
+
+const serviceColumns = 'key, name, description, duration_minutes, price_cents, active, sort_order';
+const addOnColumns = 'key, name, description, price_cents, per_unit, max_quantity, extra_minutes, active, sort_order';
+const settingsColumns =
+  'timezone, min_notice_minutes, cancellation_window_minutes, service_area_zips, setup_fee_cents, referral_reward_credits, order_expiry_minutes';
+
+/** Under RLS: active items for everyone, inactive ones too for admins. */
+export async function listServices(tx: Queryable): Promise<Service[]> {
+  return (await tx.query<Service>(`select ${serviceColumns} from public.services order by sort_order, key`)).rows;
+}
+
+export async function listAddOns(tx: Queryable): Promise<AddOn[]> {
+  return (await tx.query<AddOn>(`select ${addOnColumns} from public.add_ons order by sort_order, key`)).rows;
+}
+
+export async function upsertService(tx: Queryable, s: Service): Promise<void> {
+  await tx.query(
+    `insert into public.services (${serviceColumns}) values ($1, $2, $3, $4, $5, $6, $7)
+     on conflict (key) do update set name = excluded.name, description = excluded.description,
+       duration_minutes = excluded.duration_minutes, price_cents = excluded.price_cents,
+       active = excluded.active, sort_order = excluded.sort_order`,
+    [s.key, s.name, s.description, s.duration_minutes, s.price_cents, s.active, s.sort_order],
+  );
+}
+
+export async function upsertAddOn(tx: Queryable, a: AddOn): Promise<void> {
+  await tx.query(
+    `insert into public.add_ons (${addOnColumns}) values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+     on conflict (key) do update set name = excluded.name, description = excluded.description,
+       price_cents = excluded.price_cents, per_unit = excluded.per_unit, max_quantity = excluded.max_quantity,
+       extra_minutes = excluded.extra_minutes, active = excluded.active, sort_order = excluded.sort_order`,
+    [a.key, a.name, a.description, a.price_cents, a.per_unit, a.max_quantity, a.extra_minutes, a.active, a.sort_order],
+  );
+}
+
+/** Items left out of a catalog replacement stop being offered (bookings keep their history). */
+export async function deactivateServicesExcept(tx: Queryable, keys: string[]): Promise<void> {
+  await tx.query('update public.services set active = false where active and key <> all($1::text[])', [keys]);
+}
+
+export async function deactivateAddOnsExcept(tx: Queryable, keys: string[]): Promise<void> {
+  await tx.query('update public.add_ons set active = false where active and key <> all($1::text[])', [keys]);
+}
+
+export async function getSettings(tx: Queryable): Promise<Settings> {
+  const { rows } = await tx.query<Settings>(`select ${settingsColumns} from public.business_settings where id`);
+  return rows[0]!;
+}
+
+export async function updateSettings(tx: Queryable, changes: Partial<Settings>): Promise<Settings> {
+  const { rows } = await tx.query<Settings>(
+    `update public.business_settings set
+       timezone = coalesce($1, timezone),
+       min_notice_minutes = coalesce($2, min_notice_minutes),
+       cancellation_window_minutes = coalesce($3, cancellation_window_minutes),
+       service_area_zips = coalesce($4, service_area_zips),
+       setup_fee_cents = coalesce($5, setup_fee_cents),
+       referral_reward_credits = coalesce($6, referral_reward_credits),
+       order_expiry_minutes = coalesce($7, order_expiry_minutes)
+     where id
+     returning ${settingsColumns}`,
+    [
+      changes.timezone ?? null,
+      changes.min_notice_minutes ?? null,
+      changes.cancellation_window_minutes ?? null,
+      changes.service_area_zips ?? null,
+      changes.setup_fee_cents ?? null,
+      changes.referral_reward_credits ?? null,
+      changes.order_expiry_minutes ?? null,
+    ],
+  );
+  return rows[0]!;
+}

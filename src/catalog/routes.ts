@@ -1,0 +1,105 @@
+import { Type } from '@fastify/type-provider-typebox';
+import { errors } from '../http/schemas.js';
+import type { App } from '../http/types.js';
+import type { CatalogService } from './service.js';
+
+const Key = Type.String({ pattern: '^[a-z][a-z0-9_]{1,39}$' });
+const Cents = Type.Integer({ minimum: 0, maximum: 10_000_000, description: 'Cents' });
+
+const ServiceSchema = Type.Object(
+  {
+    key: Key,
+    name: Type.String({ minLength: 1, maxLength: 100 }),
+    description: Type.String({ maxLength: 2000, default: '' }),
+    duration_minutes: Type.Integer({ minimum: 5, maximum: 600 }),
+    price_cents: Cents,
+    active: Type.Boolean({ default: true }),
+    sort_order: Type.Integer({ minimum: -1000, maximum: 1000, default: 0 }),
+  },
+  { additionalProperties: false },
+);
+
+const AddOnSchema = Type.Object(
+  {
+    key: Key,
+    name: Type.String({ minLength: 1, maxLength: 100 }),
+    description: Type.String({ maxLength: 2000, default: '' }),
+    price_cents: Cents,
+    per_unit: Type.Boolean({ default: false, description: 'A count (price per unit) rather than on/off' }),
+    max_quantity: Type.Integer({ minimum: 1, maximum: 100, default: 1 }),
+    extra_minutes: Type.Integer({ minimum: 0, maximum: 600, default: 0 }),
+    active: Type.Boolean({ default: true }),
+    sort_order: Type.Integer({ minimum: -1000, maximum: 1000, default: 0 }),
+  },
+  { additionalProperties: false },
+);
+
+const CatalogSchema = Type.Object(
+  { services: Type.Array(ServiceSchema, { maxItems: 50 }), add_ons: Type.Array(AddOnSchema, { maxItems: 50 }) },
+  { additionalProperties: false },
+);
+
+const SettingsSchema = Type.Object({
+  timezone: Type.String({ description: 'IANA time zone of slot dates and times' }),
+  min_notice_minutes: Type.Integer({ minimum: 0, maximum: 43200 }),
+  cancellation_window_minutes: Type.Integer({ minimum: 0, maximum: 43200, description: 'Customers cancel or move at least this long before; later needs staff' }),
+  service_area_zips: Type.Array(Type.String({ pattern: '^[0-9]{5}$' }), { maxItems: 5000, description: 'Empty = anywhere' }),
+  setup_fee_cents: Cents,
+  referral_reward_credits: Type.Integer({ minimum: 0, maximum: 10000 }),
+  order_expiry_minutes: Type.Integer({ minimum: 1, maximum: 10080 }),
+});
+
+const SettingsPatch = Type.Partial(
+  Type.Object({
+    ...SettingsSchema.properties,
+    timezone: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_+/-]+$' }),
+  }),
+  { additionalProperties: false, minProperties: 1 },
+);
+
+const security = [{ bearerAuth: [] }];
+
+export function registerCatalogRoutes(app: App, catalog: CatalogService): void {
+  app.get(
+    '/api/services',
+    { schema: { tags: ['catalog'], summary: 'Services and add-ons on offer, with prices in cents', response: { 200: CatalogSchema } } },
+    async (request) => catalog.catalog(request.caller),
+  );
+  app.get(
+    '/api/admin/catalog',
+    { schema: { tags: ['admin'], security, summary: 'The whole catalog, inactive items included', response: { 200: CatalogSchema, ...errors(401, 403) } } },
+    async (request) => catalog.adminCatalog(request.caller),
+  );
+  app.put(
+    '/api/admin/catalog',
+    {
+      schema: {
+        tags: ['admin'],
+        security,
+        summary: 'Replace the catalog',
+        description: 'Given items are created or updated; items left out are deactivated (past bookings keep them).',
+        body: CatalogSchema,
+        response: { 200: CatalogSchema, ...errors(400, 401, 403) },
+      },
+    },
+    async (request) => catalog.replaceCatalog(request.caller, request.body as Parameters<CatalogService['replaceCatalog']>[1]),
+  );
+  app.get(
+    '/api/admin/settings',
+    { schema: { tags: ['admin'], security, summary: 'Business settings', response: { 200: SettingsSchema, ...errors(401, 403) } } },
+    async (request) => catalog.settings(request.caller),
+  );
+  app.put(
+    '/api/admin/settings',
+    {
+      schema: {
+        tags: ['admin'],
+        security,
+        summary: 'Change business settings (only the fields given)',
+        body: SettingsPatch,
+        response: { 200: SettingsSchema, ...errors(400, 401, 403, 422) },
+      },
+    },
+    async (request) => catalog.updateSettings(request.caller, request.body),
+  );
+}

@@ -1,0 +1,93 @@
+import * as catalog from '../catalog/repository.js';
+import type { Caller, Database } from '../db/index.js';
+import { conflict, notFound, unprocessable, validationFailed } from '../errors.js';
+import { requireStaff } from '../staff/access.js';
+import { addDays, daysBetween, expandRecurring, isRealDate, minutesOf, type RecurringSlots } from './calendar.js';
+import * as repo from './repository.js';
+
+export const MAX_AVAILABILITY_DAYS = 62;
+
+export type SlotRequest =
+  | (repo.NewSlot & { max_bookings?: number })
+  | (RecurringSlots & { max_bookings?: number });
+
+export interface CreatedSlots {
+  created: repo.Slot[];
+  /** Local times that do not exist or happen twice on a daylight saving change: refused, not shifted. */
+  skipped: (repo.NewSlot & { problem: string })[];
+  /** Requested slots that already existed and were left alone. */
+  existing: number;
+}
+
+export class SlotService {
+  constructor(private readonly db: Database) {}
+
+  async create(caller: Caller, request: SlotRequest): Promise<CreatedSlots> {
+    const recurring = 'weekdays' in request;
+    let wanted: repo.NewSlot[];
+    if (recurring) {
+      wanted = expandRecurring(request);
+    } else {
+      if (!isRealDate(request.date)) throw validationFailed('date is not a real date', { field: 'date' });
+      if (minutesOf(request.end_time) <= minutesOf(request.start_time)) {
+        throw validationFailed('end_time must be after start_time', { field: 'end_time' });
+      }
+      wanted = [{ date: request.date, start_time: request.start_time, end_time: request.end_time }];
+    }
+    return this.db.asCaller(caller, async (tx) => {
+      await requireStaff(tx, caller, 'admin');
+      await repo.useBusinessTimezone(tx);
+      const problems = await repo.localTimeProblems(tx, wanted);
+      // A single slot at an impossible local time is an error; in a recurring set it is skipped and reported.
+      if (!recurring && problems[0]) {
+        const { date, start_time, end_time, problem } = problems[0];
+        throw unprocessable(`${date} ${start_time}–${end_time} cannot be a slot: a daylight saving time change skips or repeats it`, { date, start_time, end_time }, problem);
+      }
+      const bad = new Set(problems.map((p) => `${p.date} ${p.start_time}`));
+      const valid = wanted.filter((s) => !bad.has(`${s.date} ${s.start_time}`));
+      const created = valid.length ? await repo.insertSlots(tx, valid, request.max_bookings ?? 1) : [];
+      return { created, skipped: problems, existing: valid.length - created.length };
+    });
+  }
+
+  async update(caller: Caller, id: string, changes: { is_available?: boolean; max_bookings?: number }): Promise<repo.Slot> {
+    return this.db.asCaller(caller, async (tx) => {
+      await requireStaff(tx, caller, 'admin');
+      await repo.useBusinessTimezone(tx);
+      const slot = await repo.findSlot(tx, id, true);
+      if (!slot) throw notFound('Slot');
+      if (changes.max_bookings !== undefined && changes.max_bookings < slot.current_bookings) {
+        throw conflict(`The slot already has ${slot.current_bookings} booking(s)`, { current_bookings: slot.current_bookings }, 'below_current_bookings');
+      }
+      return (await repo.updateSlot(tx, id, changes))!;
+    });
+  }
+
+  async remove(caller: Caller, id: string): Promise<void> {
+    await this.db.asCaller(caller, async (tx) => {
+      await requireStaff(tx, caller, 'admin');
+      const slot = await repo.findSlot(tx, id, true);
+      if (!slot) throw notFound('Slot');
+      if (slot.current_bookings > 0) {
+        throw conflict('A slot with bookings cannot be deleted; make it unavailable instead', undefined, 'slot_not_empty');
+      }
+      await repo.deleteSlot(tx, id);
+    });
+  }
+
+  /** Public: bookable slots between two local dates (inclusive), honouring the minimum notice. */
+  async availability(caller: Caller, from: string, to?: string): Promise<repo.Slot[]> {
+    const last = to ?? addDays(from, 6);
+    for (const [field, value] of [['from', from], ['to', last]] as const) {
+      if (!isRealDate(value)) throw validationFailed(`${field} is not a real date`, { field });
+    }
+    const days = daysBetween(from, last);
+    if (days < 0) throw validationFailed('to must not be before from', { field: 'to' });
+    if (days >= MAX_AVAILABILITY_DAYS) throw validationFailed(`At most ${MAX_AVAILABILITY_DAYS} days at a time`, { field: 'to', max_days: MAX_AVAILABILITY_DAYS });
+    return this.db.asCaller(caller, async (tx) => {
+      const settings = await catalog.getSettings(tx);
+      await repo.useBusinessTimezone(tx);
+      return repo.listOpenSlots(tx, from, last, settings.min_notice_minutes);
+    });
+  }
+}

@@ -1,0 +1,260 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { engines } from '../helpers/db.js';
+import { ADDRESS, bearer, errorCode, futureDate, signup, signupStaff, startApp, type SignedUp, type TestApp } from '../helpers/app.js';
+
+describe.each(engines)('booking engine on %s', (engine) => {
+  let t: TestApp;
+  let admin: SignedUp;
+  let operator: SignedUp;
+  let day = 10;
+
+  beforeAll(async () => {
+    t = await startApp(engine);
+    admin = await signupStaff(t, 'admin');
+    operator = await signupStaff(t, 'operator');
+  });
+  afterAll(() => t?.close());
+
+  /** A fresh slot on its own future day. */
+  async function makeSlot(maxBookings = 1, start = '09:00', end = '10:00'): Promise<{ id: string; starts_at: string; date: string }> {
+    day += 1;
+    const date = futureDate(day);
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/admin/slots',
+      headers: bearer(admin.token),
+      payload: { date, start_time: start, end_time: end, max_bookings: maxBookings },
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    return res.json().created[0];
+  }
+
+  async function customer(): Promise<SignedUp> {
+    const user = await signup(t.app);
+    await t.app.inject({ method: 'PATCH', url: '/api/me', headers: bearer(user.token), payload: { address: ADDRESS } });
+    return user;
+  }
+
+  const book = (user: SignedUp, payload: Record<string, unknown>) =>
+    t.app.inject({ method: 'POST', url: '/api/bookings', headers: bearer(user.token), payload });
+
+  it('lists the catalog publicly', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/api/services' });
+    expect(res.statusCode).toBe(200);
+    const { services, add_ons } = res.json();
+    expect(services.map((s: { key: string }) => s.key)).toEqual(['cold_plunge', 'infrared_sauna', 'combo']);
+    expect(add_ons.map((a: { key: string }) => a.key)).toEqual(['family', 'extra_visits', 'towels', 'electrolytes']);
+  });
+
+  it('books a slot priced from the catalog, never from the client', async () => {
+    const slot = await makeSlot(2);
+    const user = await customer();
+    const res = await book(user, { slot_id: slot.id, service_type: 'combo', add_ons: { family: true, extra_visits: 2, towels: false }, notes: 'Gate code 42' });
+    expect(res.statusCode, res.body).toBe(201);
+    const { booking } = res.json();
+    // combo 25000 + family 5000 + 2 × extra visit 12000; 60 + 15 minutes
+    expect(booking).toMatchObject({ status: 'scheduled', service_type: 'combo', total_amount: 54000, duration: 75, slot_id: slot.id, address: ADDRESS });
+    expect(booking.add_ons).toEqual({ family: true, extra_visits: 2 });
+    expect(new Date(booking.date_time).toISOString()).toBe(new Date(slot.starts_at).toISOString());
+    const forged = await book(user, { slot_id: slot.id, service_type: 'combo', total_amount: 1 });
+    expect(forged.statusCode).toBe(400);
+  });
+
+  it('refuses with the right codes', async () => {
+    const user = await customer();
+    const full = await makeSlot(1);
+    expect((await book(await customer(), { slot_id: full.id, service_type: 'cold_plunge' })).statusCode).toBe(201);
+    const r1 = await book(user, { slot_id: full.id, service_type: 'cold_plunge' });
+    expect([r1.statusCode, errorCode(r1)]).toEqual([409, 'slot_full']);
+
+    const two = await makeSlot(2);
+    expect((await book(user, { slot_id: two.id, service_type: 'cold_plunge' })).statusCode).toBe(201);
+    const r2 = await book(user, { slot_id: two.id, service_type: 'cold_plunge' });
+    expect([r2.statusCode, errorCode(r2)]).toEqual([409, 'already_booked']);
+
+    const closed = await makeSlot(1);
+    await t.app.inject({ method: 'PATCH', url: `/api/admin/slots/${closed.id}`, headers: bearer(admin.token), payload: { is_available: false } });
+    const r3 = await book(user, { slot_id: closed.id, service_type: 'cold_plunge' });
+    expect([r3.statusCode, errorCode(r3)]).toEqual([409, 'slot_unavailable']);
+
+    const r4 = await book(user, { slot_id: (await makeSlot(1)).id, service_type: 'hot_tub' });
+    expect([r4.statusCode, errorCode(r4)]).toEqual([400, 'validation_failed']);
+    const r5 = await book(user, { slot_id: (await makeSlot(1)).id, service_type: 'cold_plunge', add_ons: { massage: true } });
+    expect(r5.statusCode).toBe(400);
+
+    const far = { ...ADDRESS, zip: '10001' };
+    await t.app.inject({ method: 'PUT', url: '/api/admin/settings', headers: bearer(admin.token), payload: { service_area_zips: ['90210', '90211'] } });
+    try {
+      const r6 = await book(user, { slot_id: (await makeSlot(1)).id, service_type: 'cold_plunge', address: far });
+      expect([r6.statusCode, errorCode(r6)]).toEqual([422, 'outside_service_area']);
+    } finally {
+      await t.app.inject({ method: 'PUT', url: '/api/admin/settings', headers: bearer(admin.token), payload: { service_area_zips: [] } });
+    }
+  });
+
+  it('refuses past slots and slots inside the minimum notice as too_late', async () => {
+    const { rows: past } = await t.db.query<{ id: string }>(
+      `insert into public.availability_slots (date, start_time, end_time) values (current_date - 3, '09:00', '10:00') returning id`,
+    );
+    const pastRes = await book(await customer(), { slot_id: past[0]!.id, service_type: 'cold_plunge' });
+    expect([pastRes.statusCode, errorCode(pastRes)]).toEqual([422, 'too_late']);
+
+    const soon = await makeSlot(1); // ~11+ days ahead: inside a 30-day notice
+    await t.app.inject({ method: 'PUT', url: '/api/admin/settings', headers: bearer(admin.token), payload: { min_notice_minutes: 43200 } });
+    try {
+      const res = await book(await customer(), { slot_id: soon.id, service_type: 'cold_plunge' });
+      expect([res.statusCode, errorCode(res)]).toEqual([422, 'too_late']);
+      const open = await t.app.inject({ method: 'GET', url: `/api/availability?from=${soon.date}&to=${soon.date}` });
+      expect(open.json().slots).toEqual([]);
+    } finally {
+      await t.app.inject({ method: 'PUT', url: '/api/admin/settings', headers: bearer(admin.token), payload: { min_notice_minutes: 120 } });
+    }
+  });
+
+  it('never overbooks: 100 parallel requests for 3 places give exactly 3 bookings', async () => {
+    const slot = await makeSlot(3);
+    const users = await Promise.all(Array.from({ length: 10 }, () => customer()));
+    const results = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => book(users[i % users.length]!, { slot_id: slot.id, service_type: 'cold_plunge' })),
+    );
+    const codes = results.map((r) => r.statusCode);
+    expect(codes.filter((c) => c === 201)).toHaveLength(3);
+    expect(codes.every((c) => c === 201 || c === 409)).toBe(true);
+    const { rows } = await t.db.query<{ current_bookings: number; live: number }>(
+      `select s.current_bookings, (select count(*)::int from public.bookings b where b.slot_id = s.id and b.status <> 'cancelled') as live
+         from public.availability_slots s where s.id = $1`,
+      [slot.id],
+    );
+    expect(rows[0]).toEqual({ current_bookings: 3, live: 3 });
+  });
+
+  it('one customer racing for one slot gets it once; for two slots at once gets both', async () => {
+    const user = await customer();
+    const slot = await makeSlot(5);
+    const same = await Promise.all(Array.from({ length: 20 }, () => book(user, { slot_id: slot.id, service_type: 'cold_plunge' })));
+    expect(same.filter((r) => r.statusCode === 201)).toHaveLength(1);
+    expect(same.filter((r) => r.statusCode === 409).every((r) => errorCode(r) === 'already_booked')).toBe(true);
+    const [a, b] = [await makeSlot(1, '09:00', '10:00'), await makeSlot(1, '11:00', '12:00')];
+    const both = await Promise.all([a, b].map((s) => book(user, { slot_id: s.id, service_type: 'cold_plunge' })));
+    expect(both.map((r) => r.statusCode)).toEqual([201, 201]);
+  });
+
+  it('cancels, reschedules atomically and follows the legal transitions', async () => {
+    const user = await customer();
+    const slotA = await makeSlot(1);
+    const slotB = await makeSlot(1);
+    const { booking } = (await book(user, { slot_id: slotA.id, service_type: 'infrared_sauna' })).json();
+
+    // Moving onto a full slot changes nothing.
+    const full = await makeSlot(1);
+    await book(await customer(), { slot_id: full.id, service_type: 'cold_plunge' });
+    const blocked = await t.app.inject({ method: 'POST', url: `/api/bookings/${booking.id}/reschedule`, headers: bearer(user.token), payload: { slot_id: full.id } });
+    expect([blocked.statusCode, errorCode(blocked)]).toEqual([409, 'slot_full']);
+
+    const moved = await t.app.inject({ method: 'POST', url: `/api/bookings/${booking.id}/reschedule`, headers: bearer(user.token), payload: { slot_id: slotB.id } });
+    expect(moved.statusCode, moved.body).toBe(200);
+    expect(moved.json().booking.slot_id).toBe(slotB.id);
+    const counts = await t.db.query<{ id: string; current_bookings: number }>('select id, current_bookings from public.availability_slots where id = any($1)', [[slotA.id, slotB.id]]);
+    expect(Object.fromEntries(counts.rows.map((r) => [r.id, r.current_bookings]))).toEqual({ [slotA.id]: 0, [slotB.id]: 1 });
+
+    const customerConfirm = await t.app.inject({ method: 'POST', url: `/api/admin/bookings/${booking.id}/confirm`, headers: bearer(user.token) });
+    expect(customerConfirm.statusCode).toBe(403);
+    const confirmed = await t.app.inject({ method: 'POST', url: `/api/admin/bookings/${booking.id}/confirm`, headers: bearer(operator.token) });
+    expect(confirmed.json().booking.status).toBe('confirmed');
+    const early = await t.app.inject({ method: 'POST', url: `/api/admin/bookings/${booking.id}/complete`, headers: bearer(operator.token) });
+    expect([early.statusCode, errorCode(early)]).toEqual([409, 'too_early']);
+
+    const cancelled = await t.app.inject({ method: 'POST', url: `/api/bookings/${booking.id}/cancel`, headers: bearer(user.token) });
+    expect(cancelled.statusCode, cancelled.body).toBe(200);
+    expect(cancelled.json().booking.status).toBe('cancelled');
+    expect(cancelled.json().booking.cancelled_at).toBeTruthy();
+    const again = await t.app.inject({ method: 'POST', url: `/api/admin/bookings/${booking.id}/confirm`, headers: bearer(operator.token) });
+    expect([again.statusCode, errorCode(again)]).toEqual([409, 'invalid_transition']);
+    const slotBAfter = await t.db.query<{ current_bookings: number }>('select current_bookings from public.availability_slots where id = $1', [slotB.id]);
+    expect(slotBAfter.rows[0]!.current_bookings).toBe(0);
+  });
+
+  it('keeps customers out of the cancellation window and out of others’ bookings', async () => {
+    const owner = await customer();
+    const other = await customer();
+    const { booking } = (await book(owner, { slot_id: (await makeSlot(1)).id, service_type: 'cold_plunge' })).json();
+    for (const [method, url] of [
+      ['GET', `/api/bookings/${booking.id}`],
+      ['GET', `/api/bookings/${booking.id}/calendar.ics`],
+      ['POST', `/api/bookings/${booking.id}/cancel`],
+    ] as const) {
+      const res = await t.app.inject({ method, url, headers: bearer(other.token) });
+      expect(res.statusCode, url).toBe(404);
+    }
+    const list = (await t.app.inject({ method: 'GET', url: '/api/bookings', headers: bearer(other.token) })).json();
+    expect(list.bookings).toEqual([]);
+    const staffList = (await t.app.inject({ method: 'GET', url: `/api/bookings?customer=${owner.id}`, headers: bearer(operator.token) })).json();
+    expect(staffList.bookings.map((b: { id: string }) => b.id)).toEqual([booking.id]);
+
+    await t.app.inject({ method: 'PUT', url: '/api/admin/settings', headers: bearer(admin.token), payload: { cancellation_window_minutes: 43200 } });
+    try {
+      const late = await t.app.inject({ method: 'POST', url: `/api/bookings/${booking.id}/cancel`, headers: bearer(owner.token) });
+      expect([late.statusCode, errorCode(late)]).toEqual([422, 'cancellation_window_passed']);
+      const byStaff = await t.app.inject({ method: 'POST', url: `/api/bookings/${booking.id}/cancel`, headers: bearer(operator.token) });
+      expect(byStaff.json().booking.status).toBe('cancelled');
+    } finally {
+      await t.app.inject({ method: 'PUT', url: '/api/admin/settings', headers: bearer(admin.token), payload: { cancellation_window_minutes: 1440 } });
+    }
+  });
+
+  it('serves the booking as an iCalendar event', async () => {
+    const user = await customer();
+    const { booking } = (await book(user, { slot_id: (await makeSlot(1)).id, service_type: 'cold_plunge' })).json();
+    const res = await t.app.inject({ method: 'GET', url: `/api/bookings/${booking.id}/calendar.ics`, headers: bearer(user.token) });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/calendar/);
+    expect(res.body).toContain('BEGIN:VEVENT');
+    expect(res.body).toContain('123 Main St\\, Los Angeles\\, CA 90210');
+    const start = new Date(booking.date_time).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+    expect(res.body).toContain(`DTSTART:${start}`);
+  });
+
+  it('handles daylight saving days deliberately', async () => {
+    // America/Los_Angeles: DST starts 2027-03-14 (02:00 → 03:00), ends 2027-11-07 (01:00–02:00 twice).
+    const gap = await t.app.inject({
+      method: 'POST', url: '/api/admin/slots', headers: bearer(admin.token),
+      payload: { date: '2027-03-14', start_time: '02:30', end_time: '03:30' },
+    });
+    expect([gap.statusCode, errorCode(gap)]).toEqual([422, 'nonexistent_local_time']);
+    const twice = await t.app.inject({
+      method: 'POST', url: '/api/admin/slots', headers: bearer(admin.token),
+      payload: { date: '2027-11-07', start_time: '01:30', end_time: '02:30' },
+    });
+    expect([twice.statusCode, errorCode(twice)]).toEqual([422, 'ambiguous_local_time']);
+
+    const set = await t.app.inject({
+      method: 'POST', url: '/api/admin/slots', headers: bearer(admin.token),
+      payload: { from: '2027-03-13', to: '2027-03-15', weekdays: [1, 2, 3, 4, 5, 6, 7], day_start: '01:00', day_end: '04:00', slot_minutes: 60 },
+    });
+    expect(set.statusCode, set.body).toBe(201);
+    const body = set.json();
+    expect(body.skipped).toEqual([{ date: '2027-03-14', start_time: '02:00', end_time: '03:00', problem: 'nonexistent_local_time' }, { date: '2027-03-14', start_time: '01:00', end_time: '02:00', problem: 'nonexistent_local_time' }].sort((a, b) => a.start_time.localeCompare(b.start_time)));
+    const startsAt = Object.fromEntries(body.created.map((s: { date: string; start_time: string; starts_at: string }) => [`${s.date} ${s.start_time}`, s.starts_at]));
+    expect(startsAt['2027-03-13 01:00']).toBe('2027-03-13T01:00:00-08:00');
+    expect(startsAt['2027-03-14 03:00']).toBe('2027-03-14T03:00:00-07:00');
+    expect(startsAt['2027-03-15 01:00']).toBe('2027-03-15T01:00:00-07:00');
+    const again = await t.app.inject({
+      method: 'POST', url: '/api/admin/slots', headers: bearer(admin.token),
+      payload: { from: '2027-03-13', to: '2027-03-15', weekdays: [1, 2, 3, 4, 5, 6, 7], day_start: '01:00', day_end: '04:00', slot_minutes: 60 },
+    });
+    expect(again.statusCode).toBe(200);
+    expect(again.json()).toMatchObject({ created: [], existing: body.created.length });
+  });
+
+  it('shows availability publicly with a capped range', async () => {
+    const slot = await makeSlot(2);
+    const res = await t.app.inject({ method: 'GET', url: `/api/availability?from=${slot.date}&to=${slot.date}` });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().slots).toEqual([{ id: slot.id, date: slot.date, start_time: '09:00', end_time: '10:00', starts_at: slot.starts_at, remaining: 2 }]);
+    expect(slot.starts_at).toMatch(/^\d{4}-\d{2}-\d{2}T09:00:00-0[78]:00$/);
+    const tooLong = await t.app.inject({ method: 'GET', url: `/api/availability?from=${futureDate(1)}&to=${futureDate(100)}` });
+    expect([tooLong.statusCode, errorCode(tooLong)]).toEqual([400, 'validation_failed']);
+    const customerSlots = await t.app.inject({ method: 'POST', url: '/api/admin/slots', headers: bearer((await customer()).token), payload: { date: futureDate(5), start_time: '09:00', end_time: '10:00' } });
+    expect(customerSlots.statusCode).toBe(403);
+  });
+});
