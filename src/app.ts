@@ -20,6 +20,18 @@ import { BookingService } from './bookings/service.js';
 import { registerCatalogRoutes } from './catalog/routes.js';
 import { CatalogService } from './catalog/service.js';
 import { registerHealthRoutes } from './health/routes.js';
+import { registerOrderRoutes } from './orders/routes.js';
+import { OrderService } from './orders/service.js';
+import { BoltProvider } from './payments/bolt.js';
+import { FakeCheckout } from './payments/checkout.js';
+import { registerBoltCheckoutRoutes, registerFakeCheckoutRoutes } from './payments/checkout-routes.js';
+import { FakeProvider } from './payments/fake.js';
+import type { PaymentProvider } from './payments/provider.js';
+import { createPaymentProvider } from './payments/create.js';
+import { registerWebhookRoutes } from './payments/routes.js';
+import { PaymentWebhooks } from './payments/service.js';
+import { registerReferralRoutes } from './referrals/routes.js';
+import { ReferralService } from './referrals/service.js';
 import { registerSlotRoutes } from './slots/routes.js';
 import { SlotService } from './slots/service.js';
 import { AddressSchema, registerProfileRoutes } from './profiles/routes.js';
@@ -30,7 +42,23 @@ export interface AppDeps {
   /** The database requests run on (each request as its caller). */
   db: Database;
   logger?: FastifyServerOptions['logger'];
+  /** For tests: a payment provider other than the configured one. */
+  paymentProvider?: PaymentProvider;
 }
+
+/** The configured provider; the fake one delivers its webhooks through this app. */
+async function registerPayments(app: App, deps: AppDeps, orders: OrderService, provider: PaymentProvider): Promise<void> {
+  const { config, db } = deps;
+  await registerWebhookRoutes(app, new PaymentWebhooks(db, orders, config.payments.signingSecret));
+  if (provider instanceof FakeProvider) {
+    provider.connect(async (payload, headers) => app.inject({ method: 'POST', url: '/api/webhooks/bolt', payload, headers }));
+    await registerFakeCheckoutRoutes(app, new FakeCheckout(db, provider));
+  } else if (provider instanceof BoltProvider) {
+    registerBoltCheckoutRoutes(app, { publishableKey: provider.publishableKey, apiUrl: config.payments.boltApiUrl });
+  }
+}
+
+
 
 const REQUEST_ID = /^[\w.-]{1,100}$/;
 
@@ -113,6 +141,12 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   registerCreditRoutes(app, new CreditService(db));
   registerCatalogRoutes(app, new CatalogService(db));
   registerSlotRoutes(app, new SlotService(db));
-  registerBookingRoutes(app, new BookingService(db), config.publicUrl);
+
+  const provider = deps.paymentProvider ?? createPaymentProvider(config);
+  const orders = new OrderService(db, provider);
+  registerBookingRoutes(app, new BookingService(db, orders), config.publicUrl);
+  registerOrderRoutes(app, orders);
+  await registerPayments(app, deps, orders, provider);
+  registerReferralRoutes(app, new ReferralService(db, { publicUrl: config.publicUrl, invitesPerDay: config.referralInvitesPerDay }));
   return app;
 }

@@ -1,4 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
+import { createPaymentProvider } from './payments/create.js';
+import { OrderService } from './orders/service.js';
 import { adminRoles, listAdmins, upsertAdmin, type AdminRole } from './admins/repository.js';
 import { loadConfig, type Config } from './config.js';
 import { openDatabase, type Database } from './db/index.js';
@@ -93,6 +95,15 @@ export function buildCli(): Command {
     .action(async () => {
       const count = await withOwnerDatabase(loadConfig(), (db) => expireReferrals(db));
       console.log(`${count} referral(s) expired`);
+    });
+
+  maintain
+    .command('expire-orders')
+    .description('fail unpaid orders past their expiry: cancel their bookings, return their credits')
+    .action(async () => {
+      const config = loadConfig();
+      const count = await withOwnerDatabase(config, (db) => new OrderService(db, createPaymentProvider(config)).expireUnpaid());
+      console.log(`${count} order(s) expired`);
     });
 
   return program;

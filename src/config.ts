@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
@@ -24,6 +24,21 @@ export interface Config {
   logLevel: string;
   /** Where this service is reached from outside (links in emails, checkout pages). */
   publicUrl: string;
+  payments: PaymentsConfig;
+  /** How often each server sweeps unpaid orders past their expiry, seconds (0 = never; use the CLI). */
+  orderSweepSeconds: number;
+  /** Referral invitations one customer may send per day. */
+  referralInvitesPerDay: number;
+}
+
+export interface PaymentsConfig {
+  /** `fake`: an offline checkout that sends Bolt-shaped, Bolt-signed webhooks to this service. */
+  provider: 'fake' | 'bolt';
+  boltApiUrl: string;
+  boltApiKey?: string;
+  boltPublishableKey?: string;
+  /** HMAC key of webhook signatures (X-Bolt-Hmac-Sha256). */
+  signingSecret: string;
 }
 
 export class ConfigError extends Error {
@@ -85,6 +100,27 @@ function developmentSecret(dataDir: string): string {
   return secret;
 }
 
+function readPayments(read: Reader, nodeEnv: Config['env']): PaymentsConfig {
+  const provider = read.oneOf('PAYMENTS_PROVIDER', ['fake', 'bolt'], 'fake');
+  const payments: PaymentsConfig = {
+    provider,
+    boltApiUrl: (read.string('BOLT_API_URL') ?? 'https://api-sandbox.bolt.com').replace(/\/$/, ''),
+    boltApiKey: read.string('BOLT_API_KEY'),
+    boltPublishableKey: read.string('BOLT_PUBLISHABLE_KEY'),
+    signingSecret: read.string('BOLT_SIGNING_SECRET') ?? '',
+  };
+  if (!/^https?:\/\/[^\s]+$/.test(payments.boltApiUrl)) read.problems.push('BOLT_API_URL must be an http(s) URL');
+  if (provider === 'bolt') {
+    for (const [name, value] of [['BOLT_API_KEY', payments.boltApiKey], ['BOLT_PUBLISHABLE_KEY', payments.boltPublishableKey], ['BOLT_SIGNING_SECRET', payments.signingSecret]] as const) {
+      if (!value) read.problems.push(`${name} is required when PAYMENTS_PROVIDER=bolt`);
+    }
+  }
+  if (provider === 'fake' && nodeEnv === 'production' && read.string('ALLOW_FAKE_PAYMENTS') !== 'true') {
+    read.problems.push('PAYMENTS_PROVIDER=fake lets anyone approve payments: set PAYMENTS_PROVIDER=bolt in production (or ALLOW_FAKE_PAYMENTS=true for a demo)');
+  }
+  return payments;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const read = new Reader(env);
   const nodeEnv = read.oneOf('NODE_ENV', ['development', 'production', 'test'], 'development');
@@ -113,9 +149,19 @@ export function loadConfig(env: Env = process.env): Config {
     corsOrigins,
     logLevel: read.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
     publicUrl: (read.string('PUBLIC_URL') ?? `http://${host}:${port}`).replace(/\/$/, ''),
-  } satisfies Config;
+  } satisfies Omit<Config, "payments" | "orderSweepSeconds" | "referralInvitesPerDay">;
+  const payments = readPayments(read, nodeEnv);
   if (config.databaseAppUrl && !config.databaseUrl) read.problems.push('DATABASE_APP_URL needs DATABASE_URL (migrations run with it)');
   if (read.problems.length > 0) throw new ConfigError(read.problems);
   jwtSecret ??= developmentSecret(dataDir);
-  return { ...config, jwtSecret };
+  // The fake provider's signing key, when not given, is derived from the JWT secret so every
+  // process of one deployment agrees on it without another setting.
+  const signingSecret = payments.signingSecret || createHmac('sha256', jwtSecret).update('fake-bolt-signing-secret').digest('base64');
+  return {
+    ...config,
+    jwtSecret,
+    payments: { ...payments, signingSecret },
+    orderSweepSeconds: read.int('ORDER_SWEEP_SECONDS', 60, 0, 86_400),
+    referralInvitesPerDay: read.int('REFERRAL_INVITES_PER_DAY', 20, 1, 10_000),
+  };
 }

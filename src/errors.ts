@@ -33,6 +33,10 @@ const constraintErrors: Record<string, { status: number; code: string; message: 
   future_booking: { status: 422, code: 'too_late', message: 'Sessions must be booked in the future' },
   profiles_credits_check: { status: 422, code: 'insufficient_credits', message: 'Not enough credits' },
   profiles_email_key: { status: 409, code: 'conflict', message: 'That email is already registered' },
+  referrals_referrer_id_invitee_email_key: { status: 409, code: 'already_invited', message: 'You already invited that email' },
+  orders_one_setup_fee_per_customer: { status: 409, code: 'conflict', message: 'Another order is being placed; please try again' },
+  orders_refunded_within_paid: { status: 422, code: 'refund_exceeds_paid', message: 'That is more than was paid' },
+  orders_card_refunded_within_amount: { status: 422, code: 'refund_exceeds_paid', message: 'That is more than the card paid' },
 };
 
 interface PgError {

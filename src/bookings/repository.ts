@@ -27,6 +27,8 @@ const columns = `b.id, b.user_id, b.order_id, b.slot_id, b.date_time, b.duration
 
 export interface NewBooking {
   user_id: string;
+  order_id: string;
+  status: 'scheduled' | 'confirmed';
   slot_id: string;
   date_time: string;
   duration: number;
@@ -39,10 +41,10 @@ export interface NewBooking {
 
 export async function insertBooking(tx: Queryable, b: NewBooking): Promise<Booking> {
   const { rows } = await tx.query<Booking>(
-    `insert into public.bookings as b (user_id, slot_id, date_time, duration, service_type, add_ons, notes, address, total_amount)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+    `insert into public.bookings as b (user_id, order_id, status, slot_id, date_time, duration, service_type, add_ons, notes, address, total_amount)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
      returning ${columns}`,
-    [b.user_id, b.slot_id, b.date_time, b.duration, b.service_type, JSON.stringify(b.add_ons), b.notes, JSON.stringify(b.address), b.total_amount],
+    [b.user_id, b.order_id, b.status, b.slot_id, b.date_time, b.duration, b.service_type, JSON.stringify(b.add_ons), b.notes, JSON.stringify(b.address), b.total_amount],
   );
   return rows[0]!;
 }

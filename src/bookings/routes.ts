@@ -1,6 +1,7 @@
 import { Type } from '@fastify/type-provider-typebox';
 import { errors, Nullable, Timestamp, Uuid } from '../http/schemas.js';
 import type { App } from '../http/types.js';
+import { OrderSchema } from '../orders/routes.js';
 import { bookingCalendar } from './ics.js';
 import type { BookingRequest, BookingService } from './service.js';
 
@@ -36,6 +37,9 @@ const BookingBody = Type.Object(
     ),
     address: Type.Optional(Type.Ref('Address')),
     notes: Type.Optional(Type.String({ maxLength: 2000 })),
+    use_credits: Type.Optional(
+      Type.Union([Type.Integer({ minimum: 0, maximum: 1_000_000 }), Type.Literal('all')], { description: 'Credits to spend (1 credit = $1), or "all"' }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -66,12 +70,19 @@ export function registerBookingRoutes(app: App, bookings: BookingService, public
         security,
         summary: 'Book a session in a slot',
         description:
-          'The price comes from the catalog. Refusals: 409 slot_full, already_booked, slot_unavailable; 422 too_late, outside_service_area, address_required; 400 for unknown services or add-ons.',
+          'The price comes from the catalog; the order adds the setup fee (first order) and subtracts credits. Refusals: 409 slot_full, already_booked, slot_unavailable; 422 too_late, outside_service_area, address_required; 400 for unknown services or add-ons.',
         body: BookingBody,
-        response: { 201: BookingResponse, ...errors(400, 401, 404, 409, 422) },
+        response: {
+          201: Type.Object({
+            booking: BookingSchema,
+            order: OrderSchema,
+            checkout: Nullable(Type.Object({ provider: Type.String(), url: Type.String() }), ),
+          }),
+          ...errors(400, 401, 404, 409, 422, 503),
+        },
       },
     },
-    async (request, reply) => reply.status(201).send({ booking: await bookings.create(request.caller, request.body as BookingRequest) }),
+    async (request, reply) => reply.status(201).send(await bookings.create(request.caller, request.body as BookingRequest)),
   );
 
   app.get(

@@ -6,6 +6,9 @@ import * as profiles from '../profiles/repository.js';
 import type { Address } from '../profiles/repository.js';
 import * as slots from '../slots/repository.js';
 import { atLeast, requireStaff, staffRole } from '../staff/access.js';
+import type * as orders from '../orders/repository.js';
+import { findOrder } from '../orders/repository.js';
+import type { CheckoutLink, OrderService, UseCredits } from '../orders/service.js';
 import * as repo from './repository.js';
 
 export interface BookingRequest {
@@ -14,6 +17,15 @@ export interface BookingRequest {
   add_ons?: AddOnSelection;
   address?: Address;
   notes?: string;
+  /** Credits to spend: a number, or "all" that this booking can use. */
+  use_credits?: UseCredits;
+}
+
+export interface NewBookingResult {
+  booking: repo.Booking;
+  order: orders.Order;
+  /** Where to pay; null when nothing is due (paid with credits). */
+  checkout: CheckoutLink | null;
 }
 
 const MINUTE = 60_000;
@@ -57,14 +69,18 @@ function assertOutsideWindow(booking: repo.Booking, settings: catalog.Settings, 
 }
 
 export class BookingService {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly orders: OrderService,
+  ) {}
 
   /**
    * Books a slot for the caller. Reads and checks run as the caller; the insert is the named
    * privileged step (customers have no insert grant): priced here from the catalog, never from
-   * the client. Capacity and double booking are enforced by the database under concurrency.
+   * the client, with its order in the same transaction. Capacity, double booking and credit
+   * balances are enforced by the database under concurrency.
    */
-  async create(caller: Caller, request: BookingRequest): Promise<repo.Booking> {
+  async create(caller: Caller, request: BookingRequest): Promise<NewBookingResult> {
     const userId = customerId(caller);
     return this.db.asCaller(caller, async (tx) => {
       const settings = await catalog.getSettings(tx);
@@ -76,8 +92,17 @@ export class BookingService {
       assertBookable(slot, settings);
       await elevateToService(tx);
       if (await repo.holdsTime(tx, userId, slot.starts_at)) throw conflict('You already have a booking at that time', undefined, 'already_booked');
-      return repo.insertBooking(tx, {
+      const { order, checkout } = await this.orders.openForBooking(tx, {
+        userId,
+        subtotal: priced.total_amount,
+        useCredits: request.use_credits,
+        settings,
+        description: `${priced.service_type} on ${slot.date} at ${slot.start_time}`,
+      });
+      const booking = await repo.insertBooking(tx, {
         user_id: userId,
+        order_id: order.id,
+        status: order.status === 'paid' ? 'confirmed' : 'scheduled',
         slot_id: slot.id,
         date_time: slot.starts_at,
         duration: priced.duration,
@@ -87,6 +112,7 @@ export class BookingService {
         address,
         total_amount: priced.total_amount,
       });
+      return { booking, order, checkout };
     });
   }
 
@@ -113,10 +139,12 @@ export class BookingService {
       if (booking.status === 'cancelled' || booking.status === 'completed') {
         throw conflict(`A ${booking.status} booking cannot be cancelled`, undefined, 'invalid_transition');
       }
-      if (!staff) {
-        assertOutsideWindow(booking, settings, 'cancelled');
-        await elevateToService(tx);
-      }
+      if (!staff) assertOutsideWindow(booking, settings, 'cancelled');
+      // Privileged step: customers cannot write status, and an unpaid order fails with it
+      // (credits back). A paid order stays paid: refunds are an admin decision.
+      await elevateToService(tx);
+      const order = booking.order_id ? await findOrder(tx, booking.order_id, true) : undefined;
+      if (order?.status === 'pending') await this.orders.fail(tx, order, 'cancelled');
       return (await repo.setStatus(tx, id, 'cancelled'))!;
     });
   }

@@ -24,3 +24,23 @@ export async function balanceOf(tx: Queryable, userId: string): Promise<number |
   const { rows } = await tx.query<{ credits: number }>('select credits from public.profiles where id = $1', [userId]);
   return rows[0]?.credits;
 }
+
+export interface NewLedgerEntry {
+  user_id: string;
+  /** Credits; positive in, negative out. The database keeps profiles.credits equal to the sum. */
+  amount: number;
+  type: LedgerRow['type'];
+  description: string;
+  reference_id?: string | null;
+  created_by?: string | null;
+}
+
+export async function addLedgerEntry(tx: Queryable, e: NewLedgerEntry): Promise<LedgerRow> {
+  const { rows } = await tx.query<LedgerRow>(
+    `insert into public.credit_transactions (user_id, amount, type, description, reference_id, created_by)
+     values ($1, $2, $3, $4, $5, $6)
+     returning id, amount, type, description, reference_id, created_at`,
+    [e.user_id, e.amount, e.type, e.description, e.reference_id ?? null, e.created_by ?? null],
+  );
+  return rows[0]!;
+}

@@ -26,4 +26,26 @@ export function registerCreditRoutes(app: App, credits: CreditService): void {
     },
     async (request) => credits.mine(request.caller, request.query.limit),
   );
+
+  app.post(
+    '/api/admin/customers/:id/credits',
+    {
+      schema: {
+        tags: ['admin'],
+        security: [{ bearerAuth: [] }],
+        summary: 'Adjust a customer’s credits (admins; positive or negative)',
+        params: Type.Object({ id: Uuid }),
+        body: Type.Object(
+          {
+            amount: Type.Integer({ minimum: -100_000, maximum: 100_000, not: Type.Integer({ minimum: 0, maximum: 0 }), description: 'Credits, not 0; 1 credit = $1' }),
+            description: Type.String({ minLength: 1, maxLength: 500 }),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 201: Type.Object({ transaction: LedgerEntry, balance: Type.Integer() }), ...errors(400, 401, 403, 404, 422) },
+      },
+    },
+    async (request, reply) =>
+      reply.status(201).send(await credits.adjust(request.caller, request.params.id, request.body.amount, request.body.description.trim())),
+  );
 }

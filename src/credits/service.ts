@@ -1,5 +1,6 @@
 import type { Caller, Database } from '../db/index.js';
-import { notFound } from '../errors.js';
+import { notFound, unauthorized } from '../errors.js';
+import { requireStaff } from '../staff/access.js';
 import { signedIn } from '../profiles/service.js';
 import * as repo from './repository.js';
 
@@ -13,6 +14,21 @@ export class CreditService {
       const balance = await repo.balanceOf(tx, id);
       if (balance === undefined) throw notFound('Profile');
       return { balance, transactions: await repo.listLedger(tx, id, limit) };
+    });
+  }
+
+  /**
+   * Admin adjustment: one `adjustment` ledger row with created_by, written as the admin (RLS
+   * allows admins exactly this insert). A balance never goes below zero (422 insufficient_credits).
+   */
+  async adjust(caller: Caller, customerId: string, amount: number, description: string): Promise<{ transaction: repo.LedgerRow; balance: number }> {
+    if (caller.role !== 'authenticated') throw unauthorized();
+    const adminId = caller.claims.sub;
+    return this.db.asCaller(caller, async (tx) => {
+      await requireStaff(tx, caller, 'admin');
+      if ((await repo.balanceOf(tx, customerId)) === undefined) throw notFound('Customer');
+      const transaction = await repo.addLedgerEntry(tx, { user_id: customerId, amount, type: 'adjustment', description, created_by: adminId });
+      return { transaction, balance: (await repo.balanceOf(tx, customerId))! };
     });
   }
 }

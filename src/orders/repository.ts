@@ -1,0 +1,157 @@
+import type { Queryable } from '../db/index.js';
+
+export type OrderStatus = 'pending' | 'paid' | 'failed' | 'refunded';
+
+export interface Order {
+  id: string;
+  user_id: string;
+  /** The provider's checkout id (Bolt order token, or the fake checkout's id). */
+  bolt_checkout_id: string | null;
+  /** Cents due by card: service + add-ons + setup fee − credits_applied × 100. */
+  amount: number;
+  setup_fee_applied: number;
+  /** Credits spent on this order (1 credit = 100 cents). */
+  credits_applied: number;
+  /** Cents refunded so far, to card and to credits. */
+  refunded_cents: number;
+  card_refunded_cents: number;
+  status: OrderStatus;
+  provider: string | null;
+  metadata: Record<string, unknown>;
+  expires_at: Date | null;
+  paid_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const columns = `o.id, o.user_id, o.bolt_checkout_id, o.amount, o.setup_fee_applied, o.credits_applied, o.refunded_cents,
+  o.card_refunded_cents, o.status, o.provider, o.metadata, o.expires_at, o.paid_at, o.created_at, o.updated_at`;
+
+/** Locks the customer's profile: one order at a time per customer (setup fee, credit spends). */
+export async function lockCustomer(tx: Queryable, userId: string): Promise<{ credits: number; email: string } | undefined> {
+  const { rows } = await tx.query<{ credits: number; email: string }>(
+    'select credits, email from public.profiles where id = $1 for update',
+    [userId],
+  );
+  return rows[0];
+}
+
+/** Has this customer a live (not failed) order that carries the setup fee? */
+export async function setupFeeCharged(tx: Queryable, userId: string): Promise<boolean> {
+  const { rows } = await tx.query(
+    "select 1 from public.orders where user_id = $1 and setup_fee_applied > 0 and status <> 'failed' limit 1",
+    [userId],
+  );
+  return rows.length > 0;
+}
+
+export interface NewOrder {
+  user_id: string;
+  amount: number;
+  setup_fee_applied: number;
+  credits_applied: number;
+  status: 'pending' | 'paid';
+  provider: string | null;
+  expiresInMinutes: number;
+  metadata: Record<string, unknown>;
+}
+
+export async function insertOrder(tx: Queryable, o: NewOrder): Promise<Order> {
+  const { rows } = await tx.query<Order>(
+    `insert into public.orders as o (user_id, amount, setup_fee_applied, credits_applied, status, provider, expires_at, paid_at, metadata)
+     values ($1, $2, $3, $4, $5::public.order_status, $6,
+             case when $5::public.order_status = 'pending' then now() + make_interval(mins => $7) end,
+             case when $5::public.order_status = 'paid' then now() end, $8)
+     returning ${columns}`,
+    [o.user_id, o.amount, o.setup_fee_applied, o.credits_applied, o.status, o.provider, o.expiresInMinutes, JSON.stringify(o.metadata)],
+  );
+  return rows[0]!;
+}
+
+export async function setCheckout(tx: Queryable, orderId: string, checkoutId: string): Promise<Order> {
+  const { rows } = await tx.query<Order>(
+    `update public.orders o set bolt_checkout_id = $2 where o.id = $1 returning ${columns}`,
+    [orderId, checkoutId],
+  );
+  return rows[0]!;
+}
+
+/** Under RLS for callers (own orders; admins all); `lock` holds it for a status change. */
+export async function findOrder(tx: Queryable, id: string, lock = false): Promise<Order | undefined> {
+  const { rows } = await tx.query<Order>(`select ${columns} from public.orders o where o.id = $1${lock ? ' for update' : ''}`, [id]);
+  return rows[0];
+}
+
+export async function findOrderByCheckout(tx: Queryable, checkoutId: string): Promise<Order | undefined> {
+  const { rows } = await tx.query<Order>(`select ${columns} from public.orders o where o.bolt_checkout_id = $1`, [checkoutId]);
+  return rows[0];
+}
+
+export async function listOrders(
+  tx: Queryable,
+  f: { status?: OrderStatus; customer?: string; limit: number; offset: number },
+): Promise<{ orders: Order[]; total: number }> {
+  const where = '($1::public.order_status is null or o.status = $1) and ($2::uuid is null or o.user_id = $2)';
+  const params = [f.status ?? null, f.customer ?? null];
+  const { rows } = await tx.query<Order>(
+    `select ${columns} from public.orders o where ${where} order by o.created_at desc, o.id limit $3 offset $4`,
+    [...params, f.limit, f.offset],
+  );
+  const count = await tx.query<{ total: number }>(`select count(*)::int as total from public.orders o where ${where}`, params);
+  return { orders: rows, total: count.rows[0]?.total ?? 0 };
+}
+
+export async function setStatus(tx: Queryable, id: string, status: OrderStatus, metadata: Record<string, unknown>): Promise<Order> {
+  const { rows } = await tx.query<Order>(
+    `update public.orders o set status = $2, metadata = o.metadata || $3::jsonb where o.id = $1 returning ${columns}`,
+    [id, status, JSON.stringify(metadata)],
+  );
+  return rows[0]!;
+}
+
+export async function addMetadata(tx: Queryable, id: string, metadata: Record<string, unknown>): Promise<void> {
+  await tx.query('update public.orders set metadata = metadata || $2::jsonb where id = $1', [id, JSON.stringify(metadata)]);
+}
+
+/** Unpaid orders past their expiry, locked; rows another process is already expiring are skipped. */
+export async function lockExpiredPending(tx: Queryable, limit: number): Promise<Order[]> {
+  const { rows } = await tx.query<Order>(
+    `select ${columns} from public.orders o
+      where o.status = 'pending' and o.expires_at <= now()
+      order by o.expires_at limit $1 for update skip locked`,
+    [limit],
+  );
+  return rows;
+}
+
+/** Records a refund; the database applies it to the order (and the ledger for credits). */
+export async function insertRefund(
+  tx: Queryable,
+  r: { orderId: string; amountCents: number; destination: 'card' | 'credits'; providerRefundId?: string; createdBy?: string },
+): Promise<{ id: string } | undefined> {
+  const { rows } = await tx.query<{ id: string }>(
+    `insert into public.refunds (order_id, amount_cents, destination, provider_refund_id, created_by)
+     values ($1, $2, $3, $4, $5)
+     on conflict (provider_refund_id) do nothing
+     returning id`,
+    [r.orderId, r.amountCents, r.destination, r.providerRefundId ?? null, r.createdBy ?? null],
+  );
+  return rows[0];
+}
+
+/** Live bookings of an order, for cancelling them when it fails. */
+export async function cancelBookingsOfOrder(tx: Queryable, orderId: string): Promise<number> {
+  const { rowCount } = await tx.query(
+    "update public.bookings set status = 'cancelled' where order_id = $1 and status in ('scheduled', 'confirmed')",
+    [orderId],
+  );
+  return rowCount;
+}
+
+export async function confirmBookingsOfOrder(tx: Queryable, orderId: string): Promise<number> {
+  const { rowCount } = await tx.query(
+    "update public.bookings set status = 'confirmed' where order_id = $1 and status = 'scheduled'",
+    [orderId],
+  );
+  return rowCount;
+}

@@ -1,0 +1,74 @@
+import { Type } from '@fastify/type-provider-typebox';
+import { errors, Nullable, Timestamp, Uuid } from '../http/schemas.js';
+import type { App } from '../http/types.js';
+import type { OrderService } from './service.js';
+
+const OrderStatus = Type.Union([Type.Literal('pending'), Type.Literal('paid'), Type.Literal('failed'), Type.Literal('refunded')]);
+
+export const OrderSchema = Type.Object({
+  id: Uuid,
+  user_id: Uuid,
+  status: OrderStatus,
+  amount: Type.Integer({ description: 'Cents due by card: service + add-ons + setup fee − credits × 100' }),
+  setup_fee_applied: Type.Integer({ description: 'Cents of setup fee in this order (charged once per customer)' }),
+  credits_applied: Type.Integer({ description: 'Credits spent (1 credit = 100 cents)' }),
+  refunded_cents: Type.Integer(),
+  card_refunded_cents: Type.Integer(),
+  provider: Nullable(Type.String()),
+  bolt_checkout_id: Nullable(Type.String()),
+  metadata: Type.Record(Type.String(), Type.Unknown()),
+  expires_at: Nullable(Timestamp),
+  paid_at: Nullable(Timestamp),
+  created_at: Timestamp,
+  updated_at: Timestamp,
+});
+
+const security = [{ bearerAuth: [] }];
+const IdParams = Type.Object({ id: Uuid });
+
+export function registerOrderRoutes(app: App, orders: OrderService): void {
+  app.get(
+    '/api/orders',
+    {
+      schema: {
+        tags: ['payments'],
+        security,
+        summary: 'My orders (admins: everyone’s)',
+        querystring: Type.Object(
+          {
+            status: Type.Optional(OrderStatus),
+            customer: Type.Optional(Uuid),
+            limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
+            offset: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 0 }),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: Type.Object({ orders: Type.Array(OrderSchema), total: Type.Integer() }), ...errors(400, 401) },
+      },
+    },
+    async (request) => orders.list(request.caller, request.query),
+  );
+  app.get(
+    '/api/orders/:id',
+    { schema: { tags: ['payments'], security, summary: 'One order', params: IdParams, response: { 200: Type.Object({ order: OrderSchema }), ...errors(401, 404) } } },
+    async (request) => ({ order: await orders.get(request.caller, request.params.id) }),
+  );
+  app.post(
+    '/api/admin/orders/:id/refund',
+    {
+      schema: {
+        tags: ['admin'],
+        security,
+        summary: 'Refund an order, partly or fully, to the card or to credits',
+        description: 'Never more than was paid in total. To credits: whole dollars, one `refunded` ledger row. Default amount: all that is left.',
+        params: IdParams,
+        body: Type.Object(
+          { amount_cents: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000_000 })), to: Type.Union([Type.Literal('card'), Type.Literal('credits')]) },
+          { additionalProperties: false },
+        ),
+        response: { 200: Type.Object({ order: OrderSchema }), ...errors(400, 401, 403, 404, 409, 422, 503) },
+      },
+    },
+    async (request) => ({ order: await orders.refund(request.caller, request.params.id, request.body) }),
+  );
+}

@@ -1,0 +1,161 @@
+import type { Settings } from '../catalog/repository.js';
+import * as credits from '../credits/repository.js';
+import { elevateToService, type Caller, type Database, type Queryable } from '../db/index.js';
+import { AppError, conflict, notFound, unauthorized, unprocessable } from '../errors.js';
+import { PaymentProviderError, type PaymentProvider } from '../payments/provider.js';
+import { atLeast, requireStaff, staffRole } from '../staff/access.js';
+import * as repo from './repository.js';
+
+/** How many credits to spend: a number, or "all" that can be used on this order. */
+export type UseCredits = number | 'all' | undefined;
+
+export interface CheckoutLink {
+  provider: 'fake' | 'bolt';
+  url: string;
+}
+
+const SERVICE: Caller = { role: 'service_role' };
+
+export class OrderService {
+  constructor(
+    private readonly db: Database,
+    private readonly provider: PaymentProvider,
+  ) {}
+
+  /**
+   * Opens the order of a new booking, inside the booking's transaction (already service_role):
+   * amount = subtotal + setup fee (first live order only) − credits × 100. Credits are spent as one
+   * ledger row; the customer's row lock serializes their parallel bookings, and the ledger's
+   * balance check refuses any overdraft. Nothing due → paid at once, no checkout.
+   */
+  async openForBooking(
+    tx: Queryable,
+    input: { userId: string; subtotal: number; useCredits: UseCredits; settings: Settings; description: string },
+  ): Promise<{ order: repo.Order; checkout: CheckoutLink | null }> {
+    const customer = await repo.lockCustomer(tx, input.userId);
+    if (!customer) throw notFound('Profile');
+    const setupFee = (await repo.setupFeeCharged(tx, input.userId)) ? 0 : input.settings.setup_fee_cents;
+    const due = input.subtotal + setupFee;
+    const usable = Math.floor(due / 100);
+    let spend = 0;
+    if (input.useCredits === 'all') {
+      spend = Math.min(customer.credits, usable);
+    } else if (typeof input.useCredits === 'number' && input.useCredits > 0) {
+      if (input.useCredits > customer.credits) {
+        throw unprocessable(`You have ${customer.credits} credits`, { balance: customer.credits }, 'insufficient_credits');
+      }
+      spend = Math.min(input.useCredits, usable);
+    }
+    const amount = due - spend * 100;
+    let order = await repo.insertOrder(tx, {
+      user_id: input.userId,
+      amount,
+      setup_fee_applied: setupFee,
+      credits_applied: spend,
+      status: amount === 0 ? 'paid' : 'pending',
+      provider: amount === 0 ? null : this.provider.name,
+      expiresInMinutes: input.settings.order_expiry_minutes,
+      metadata: { subtotal_cents: input.subtotal, description: input.description },
+    });
+    if (spend > 0) {
+      await credits.addLedgerEntry(tx, { user_id: input.userId, amount: -spend, type: 'spent', description: `Applied to order: ${input.description}`, reference_id: order.id });
+    }
+    if (amount === 0) return { order, checkout: null };
+    let checkout;
+    try {
+      checkout = await this.provider.createCheckout({ id: order.id, amount, currency: 'USD', description: input.description, email: customer.email });
+    } catch (err) {
+      if (err instanceof PaymentProviderError) throw new AppError(503, 'payment_provider_unavailable', 'Payments are unavailable right now; please try again');
+      throw err;
+    }
+    order = await repo.setCheckout(tx, order.id, checkout.checkoutId);
+    return { order, checkout: { provider: checkout.provider, url: checkout.url } };
+  }
+
+  /** Payment captured: the order is paid and its booking confirmed. Order must be locked and pending. */
+  async markPaid(tx: Queryable, order: repo.Order, metadata: Record<string, unknown>): Promise<repo.Order> {
+    const paid = await repo.setStatus(tx, order.id, 'paid', metadata);
+    await repo.confirmBookingsOfOrder(tx, order.id);
+    return paid;
+  }
+
+  /**
+   * Payment declined, order expired or booking cancelled before paying: the order fails, its
+   * booking is cancelled (freeing the place) and the credits it spent come back, once.
+   * The order must be locked and pending.
+   */
+  async fail(tx: Queryable, order: repo.Order, reason: 'declined' | 'expired' | 'cancelled'): Promise<repo.Order> {
+    const failed = await repo.setStatus(tx, order.id, 'failed', { failure_reason: reason });
+    await repo.cancelBookingsOfOrder(tx, order.id);
+    if (order.credits_applied > 0) {
+      await credits.addLedgerEntry(tx, { user_id: order.user_id, amount: order.credits_applied, type: 'refunded', description: `Credits returned: order ${reason}`, reference_id: order.id });
+    }
+    return failed;
+  }
+
+  /** Fails every unpaid order past its expiry. Safe to run from many processes at once. */
+  async expireUnpaid(batch = 100): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const expired = await this.db.asCaller(SERVICE, async (tx) => {
+        const due = await repo.lockExpiredPending(tx, batch);
+        for (const order of due) await this.fail(tx, order, 'expired');
+        return due.length;
+      });
+      total += expired;
+      if (expired < batch) return total;
+    }
+  }
+
+  async list(caller: Caller, filter: { status?: repo.OrderStatus; customer?: string; limit: number; offset: number }) {
+    if (caller.role !== 'authenticated') throw unauthorized();
+    const userId = caller.claims.sub;
+    return this.db.asCaller(caller, async (tx) => {
+      const admin = atLeast(await staffRole(tx), 'admin');
+      return repo.listOrders(tx, admin ? filter : { ...filter, customer: userId });
+    });
+  }
+
+  async get(caller: Caller, id: string): Promise<repo.Order> {
+    if (caller.role !== 'authenticated') throw unauthorized();
+    const order = await this.db.asCaller(caller, (tx) => repo.findOrder(tx, id));
+    if (!order) throw notFound('Order');
+    return order;
+  }
+
+  /**
+   * Admin refund, partial or full, to the card (through the provider) or to credits (one
+   * `refunded` ledger row). The database refuses refunding more than was paid in total.
+   */
+  async refund(caller: Caller, orderId: string, request: { amount_cents?: number; to: 'card' | 'credits' }): Promise<repo.Order> {
+    return this.db.asCaller(caller, async (tx) => {
+      const adminId = caller.role === 'authenticated' ? caller.claims.sub : undefined;
+      await requireStaff(tx, caller, 'admin');
+      await elevateToService(tx);
+      const order = await repo.findOrder(tx, orderId, true);
+      if (!order) throw notFound('Order');
+      if (order.status !== 'paid') {
+        throw conflict(order.status === 'refunded' ? 'This order is already fully refunded' : `A ${order.status} order cannot be refunded`, { status: order.status }, 'order_not_paid');
+      }
+      const paidTotal = order.amount + order.credits_applied * 100;
+      const refundable = request.to === 'card' ? order.amount - order.card_refunded_cents : paidTotal - order.refunded_cents;
+      const amount = request.amount_cents ?? Math.min(refundable, paidTotal - order.refunded_cents);
+      if (amount <= 0 || amount > refundable || amount > paidTotal - order.refunded_cents) {
+        throw unprocessable(`At most ${Math.min(refundable, paidTotal - order.refunded_cents)} cents can be refunded ${request.to === 'card' ? 'to the card' : ''}`.trim(), { refundable: Math.min(refundable, paidTotal - order.refunded_cents) }, 'refund_exceeds_paid');
+      }
+      let providerRefundId: string | undefined;
+      if (request.to === 'card') {
+        const reference = order.metadata.bolt_transaction_reference;
+        if (typeof reference !== 'string') throw conflict('This order has no card payment to refund', undefined, 'no_card_payment');
+        try {
+          providerRefundId = (await this.provider.refund({ orderId: order.id, transactionReference: reference, amountCents: amount })).refundId;
+        } catch (err) {
+          if (err instanceof PaymentProviderError) throw new AppError(503, 'payment_provider_unavailable', 'The card refund could not be made right now; nothing was refunded');
+          throw err;
+        }
+      }
+      await repo.insertRefund(tx, { orderId: order.id, amountCents: amount, destination: request.to, providerRefundId, createdBy: adminId });
+      return (await repo.findOrder(tx, order.id))!;
+    });
+  }
+}

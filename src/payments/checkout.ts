@@ -1,0 +1,38 @@
+import { randomUUID } from 'node:crypto';
+import type { Caller, Database } from '../db/index.js';
+import { conflict, notFound } from '../errors.js';
+import * as orders from '../orders/repository.js';
+import type { FakeProvider } from './fake.js';
+
+const SERVICE: Caller = { role: 'service_role' };
+
+/**
+ * The fake provider's checkout: the checkout id in the URL is the capability (random, unguessable),
+ * as with a hosted payment page. Approve and Decline make the fake send the webhook Bolt would.
+ */
+export class FakeCheckout {
+  constructor(
+    private readonly db: Database,
+    private readonly provider: FakeProvider,
+  ) {}
+
+  async order(checkoutId: string): Promise<orders.Order> {
+    const order = await this.db.asCaller(SERVICE, (tx) => orders.findOrderByCheckout(tx, checkoutId));
+    if (!order || order.provider !== 'fake') throw notFound('Checkout');
+    return order;
+  }
+
+  async decide(checkoutId: string, decision: 'approve' | 'decline'): Promise<orders.Order> {
+    const order = await this.order(checkoutId);
+    if (order.status !== 'pending') throw conflict(`This order is already ${order.status}`, { status: order.status }, 'checkout_closed');
+    const txn = `fake_txn_${randomUUID().replace(/-/g, '')}`;
+    const delivered = await this.provider.deliver(decision === 'approve' ? 'payment' : 'failed_payment', {
+      id: txn,
+      orderId: order.id,
+      amount: order.amount,
+      status: decision === 'approve' ? 'completed' : 'failed',
+    });
+    if (delivered.statusCode !== 200) throw new Error(`webhook delivery answered ${delivered.statusCode}`);
+    return this.order(checkoutId);
+  }
+}

@@ -1,0 +1,67 @@
+import { normalizeEmail } from '../auth/service.js';
+import { elevateToService, type Caller, type Database } from '../db/index.js';
+import { AppError, notFound, unauthorized, unprocessable } from '../errors.js';
+import { enqueue } from '../outbox/repository.js';
+import * as profiles from '../profiles/repository.js';
+import * as repo from './repository.js';
+
+export interface ReferralOverview {
+  referral_code: string;
+  invite_url: string;
+  invitations: repo.Referral[];
+}
+
+export class ReferralService {
+  constructor(
+    private readonly db: Database,
+    private readonly settings: { publicUrl: string; invitesPerDay: number },
+  ) {}
+
+  inviteUrl(code: string): string {
+    return `${this.settings.publicUrl}/signup?ref=${encodeURIComponent(code)}`;
+  }
+
+  /**
+   * Invites a friend by email: one invitation per referrer and email (409), never yourself or an
+   * existing customer (422), a daily limit (429). The email is queued in the outbox for the
+   * notifications worker, in the same transaction.
+   */
+  async invite(caller: Caller, emailInput: string): Promise<repo.Referral & { invite_url: string }> {
+    if (caller.role !== 'authenticated') throw unauthorized();
+    const userId = caller.claims.sub;
+    const email = normalizeEmail(emailInput);
+    return this.db.asCaller(caller, async (tx) => {
+      const me = await profiles.findProfile(tx, userId);
+      if (!me || !me.referral_code) throw notFound('Profile');
+      if (me.email === email) throw unprocessable('You cannot refer yourself', { field: 'email' }, 'self_referral');
+      const invitation = await repo.insertInvitation(tx, userId, email); // as the customer, under RLS
+      await elevateToService(tx);
+      if (await repo.isCustomer(tx, email)) throw unprocessable('That person is already a customer', { field: 'email' }, 'already_customer');
+      const recent = await repo.invitesInLastDay(tx, userId);
+      if (recent.count > this.settings.invitesPerDay) {
+        const retryAfter = Math.max(1, recent.retry_after);
+        throw new AppError(429, 'rate_limited', `At most ${this.settings.invitesPerDay} invitations a day`, { retry_after: retryAfter }, { 'retry-after': String(retryAfter) });
+      }
+      const inviteUrl = this.inviteUrl(me.referral_code);
+      await enqueue(tx, 'referral.invitation', {
+        referral_id: invitation.id,
+        to: email,
+        referrer_name: me.full_name,
+        referral_code: me.referral_code,
+        invite_url: inviteUrl,
+        reward_credits: invitation.reward_credits,
+      });
+      return { ...invitation, invite_url: inviteUrl };
+    });
+  }
+
+  async mine(caller: Caller): Promise<ReferralOverview> {
+    if (caller.role !== 'authenticated') throw unauthorized();
+    const userId = caller.claims.sub;
+    return this.db.asCaller(caller, async (tx) => {
+      const me = await profiles.findProfile(tx, userId);
+      if (!me || !me.referral_code) throw notFound('Profile');
+      return { referral_code: me.referral_code, invite_url: this.inviteUrl(me.referral_code), invitations: await repo.listInvitations(tx, userId) };
+    });
+  }
+}
