@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Database, Session } from './types.js';
@@ -45,7 +46,26 @@ async function isSupabase(session: Session): Promise<boolean> {
   return rows[0]?.supabase ?? false;
 }
 
+/**
+ * Applies the shim unless this exact version of it is already in place (its checksum is kept as
+ * the comment of schema auth), so a start on an existing database does no DDL.
+ */
+async function applyShim(session: Session): Promise<boolean> {
+  const sql = readFileSync(shimFile, 'utf8');
+  const mark = `recovery-machine shim ${createHash('sha256').update(sql).digest('hex').slice(0, 16)}`;
+  const { rows } = await session.query<{ mark: string | null }>(
+    "select case when to_regnamespace('auth') is null then null else obj_description(to_regnamespace('auth'), 'pg_namespace') end as mark",
+  );
+  if (rows[0]?.mark === mark) return false;
+  await inTransaction(session, async () => {
+    await session.exec(sql);
+    await session.exec(`comment on schema auth is '${mark}'`);
+  });
+  return true;
+}
+
 export interface MigrateResult {
+  /** True where Supabase is absent and the shim stands in (applied now or earlier). */
   shim: boolean;
   applied: Migration[];
 }
@@ -62,7 +82,7 @@ export async function migrate(db: Database, options: { log?: (line: string) => v
     await session.query('select pg_advisory_lock($1)', [MIGRATE_LOCK]);
     try {
       const shim = !(await isSupabase(session));
-      if (shim) await inTransaction(session, () => session.exec(readFileSync(shimFile, 'utf8')));
+      if (shim) await applyShim(session);
       await inTransaction(session, () =>
         session.exec(`
           create schema if not exists supabase_migrations;
