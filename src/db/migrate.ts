@@ -38,12 +38,20 @@ async function inTransaction(session: Session, work: () => Promise<void>): Promi
   }
 }
 
-/** Supabase projects have their own auth service and roles; everywhere else the shim stands in. */
-async function isSupabase(session: Session): Promise<boolean> {
-  const { rows } = await session.query<{ supabase: boolean }>(
-    "select exists (select 1 from pg_roles where rolname = 'supabase_auth_admin') as supabase",
+const SHIM_MARK = 'recovery-machine shim';
+
+/**
+ * Supabase (or anything like it) provides schema auth itself; everywhere else the shim stands in.
+ * Decided per database: an auth schema that our shim did not make (it marks it with a comment)
+ * belongs to the platform. Roles are cluster-wide, so they prove nothing about this database.
+ */
+async function hasForeignAuth(session: Session): Promise<boolean> {
+  const { rows } = await session.query<{ foreign: boolean }>(
+    `select to_regnamespace('auth') is not null
+        and coalesce(obj_description(to_regnamespace('auth'), 'pg_namespace'), '') not like $1 as foreign`,
+    [`${SHIM_MARK}%`],
   );
-  return rows[0]?.supabase ?? false;
+  return rows[0]?.foreign ?? false;
 }
 
 /**
@@ -52,7 +60,7 @@ async function isSupabase(session: Session): Promise<boolean> {
  */
 async function applyShim(session: Session): Promise<boolean> {
   const sql = readFileSync(shimFile, 'utf8');
-  const mark = `recovery-machine shim ${createHash('sha256').update(sql).digest('hex').slice(0, 16)}`;
+  const mark = `${SHIM_MARK} ${createHash('sha256').update(sql).digest('hex').slice(0, 16)}`;
   const { rows } = await session.query<{ mark: string | null }>(
     "select case when to_regnamespace('auth') is null then null else obj_description(to_regnamespace('auth'), 'pg_namespace') end as mark",
   );
@@ -81,7 +89,7 @@ export async function migrate(db: Database, options: { log?: (line: string) => v
   return db.withSession(async (session) => {
     await session.query('select pg_advisory_lock($1)', [MIGRATE_LOCK]);
     try {
-      const shim = !(await isSupabase(session));
+      const shim = !(await hasForeignAuth(session));
       if (shim) await applyShim(session);
       await inTransaction(session, () =>
         session.exec(`

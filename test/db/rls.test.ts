@@ -43,6 +43,8 @@ describe.each(engines)('row level security on %s', (engine) => {
   let bobReview: string;
   let carolReview: string;
   let slot: Slot;
+  let aliceRefund: string;
+  let bobRefund: string;
 
   const as = <T>(who: TestUser | Caller, fn: (tx: Queryable) => Promise<T>): Promise<T> =>
     db.asCaller('role' in who ? who : who.caller, fn);
@@ -91,6 +93,16 @@ describe.each(engines)('row level security on %s', (engine) => {
     ]);
     await giveCredits(db, alice.id, 100);
     await giveCredits(db, bob.id, 100);
+
+    aliceRefund = (
+      await db.query<{ id: string }>(`insert into refunds (order_id, amount_cents, destination) values ($1, 1000, 'card') returning id`, [aliceOrder])
+    ).rows[0]!.id;
+    bobRefund = (
+      await db.query<{ id: string }>(`insert into refunds (order_id, amount_cents, destination) values ($1, 500, 'card') returning id`, [bobOrder])
+    ).rows[0]!.id;
+    await db.query(`insert into payment_events (id, provider, type, order_id, payload) values ('evt_rls_1', 'bolt', 'payment.succeeded', $1, '{}')`, [
+      aliceOrder,
+    ]);
 
     await db.query(
       `insert into services (key, name, duration_minutes, price_cents, active) values ('retired_service', 'Retired', 30, 1000, false)`,
@@ -330,6 +342,18 @@ describe.each(engines)('row level security on %s', (engine) => {
       expect((await db.query('select setup_fee_cents from business_settings')).rows[0]).toEqual({ setup_fee_cents: 25000 });
     });
 
+    it('reads refunds of their own orders only, no payment events, and writes neither', async () => {
+      const ids = await as(alice, async (tx) => (await tx.query<{ id: string }>('select id from refunds')).rows.map((r) => r.id));
+      expect(ids).toEqual([aliceRefund]);
+      expect(await as(alice, (tx) => count(tx, 'select 1 from payment_events'))).toBe(0);
+      await expect(
+        as(alice, (tx) => tx.query(`insert into refunds (order_id, amount_cents, destination) values ($1, 100, 'credits')`, [aliceOrder])),
+      ).rejects.toMatchObject(DENIED);
+      await expect(
+        as(alice, (tx) => tx.query(`insert into payment_events (id, provider, type, payload) values ('evt_x', 'bolt', 'x', '{}')`)),
+      ).rejects.toMatchObject(DENIED);
+    });
+
     it('cannot call the privileged functions', async () => {
       await expect(as(alice, (tx) => tx.query('select public.expire_referrals()'))).rejects.toMatchObject(DENIED);
       await expect(as(alice, (tx) => tx.query('select public.accept_referral($1, $2)', [alice.id, bob.referral_code]))).rejects.toMatchObject(DENIED);
@@ -354,7 +378,7 @@ describe.each(engines)('row level security on %s', (engine) => {
       expect(await as(anon, (tx) => count(tx, 'select 1 from business_settings'))).toBe(1);
     });
 
-    it.each(['profiles', 'orders', 'bookings', 'referrals', 'admins', 'credit_transactions'])('cannot read %s', async (table) => {
+    it.each(['profiles', 'orders', 'bookings', 'referrals', 'admins', 'credit_transactions', 'refunds', 'payment_events'])('cannot read %s', async (table) => {
       await expect(as(anon, (tx) => tx.query(`select * from ${table}`))).rejects.toMatchObject(DENIED);
     });
 
@@ -400,10 +424,19 @@ describe.each(engines)('row level security on %s', (engine) => {
       await expect(as(operator, (tx) => tx.query('update bookings set total_amount = 1 where id = $1', [booking.id]))).rejects.toMatchObject(DENIED);
     });
 
+    it("cancels a customer's booking, which frees its slot place (the counter is kept for them)", async () => {
+      const slot2 = await makeSlot(db, { max_bookings: 1 });
+      const booking = await makeBooking(db, { user_id: bob.id, slot_id: slot2.id });
+      expect((await as(operator, (tx) => tx.query(`update bookings set status = 'cancelled' where id = $1`, [booking.id]))).rowCount).toBe(1);
+      expect((await db.query('select current_bookings from availability_slots where id = $1', [slot2.id])).rows[0]).toEqual({ current_bookings: 0 });
+    });
+
     it('reads no orders, referrals of others, or ledger rows of others', async () => {
       expect(await as(operator, (tx) => count(tx, 'select 1 from orders'))).toBe(0);
       expect(await as(operator, (tx) => count(tx, 'select 1 from credit_transactions'))).toBe(0);
       expect(await as(operator, (tx) => count(tx, 'select 1 from referrals'))).toBe(0);
+      expect(await as(operator, (tx) => count(tx, 'select 1 from refunds'))).toBe(0);
+      expect(await as(operator, (tx) => count(tx, 'select 1 from payment_events'))).toBe(0);
     });
 
     it('cannot adjust credits, create slots, edit profiles, feature reviews or manage admins', async () => {
@@ -430,8 +463,11 @@ describe.each(engines)('row level security on %s', (engine) => {
   });
 
   describe('an admin', () => {
-    it('reads every order', async () => {
+    it('reads every order, refund and payment event', async () => {
       expect(await as(admin, (tx) => count(tx, 'select 1 from orders'))).toBe(2);
+      const refunds = await as(admin, async (tx) => (await tx.query<{ id: string }>('select id from refunds')).rows.map((r) => r.id));
+      expect(refunds.sort()).toEqual([aliceRefund, bobRefund].sort());
+      expect(await as(admin, (tx) => count(tx, 'select 1 from payment_events'))).toBe(1);
     });
 
     it('records a credit adjustment in their own name, and the balance follows', async () => {

@@ -250,3 +250,8 @@ export interface PgErrorShape {
 export function pgError(code: string, constraintOrMessage?: { constraint?: string; message?: string }): PgErrorShape {
   return { code, ...constraintOrMessage };
 }
+
+/** An auth user without a profile (signup trigger off), for inserting a profile by hand. */
+export async function makeBareAuthUser(db: Database, email = uniqueEmail('bare')): Promise<string> {
+  return asReplica(db, async (tx) => (await tx.query<{ id: string }>('insert into auth.users (email) values ($1) returning id', [email])).rows[0]!.id);
+}

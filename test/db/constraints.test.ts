@@ -1,0 +1,448 @@
+// A failing case for every CHECK and unique rule of the schema (and the triggers that stand in
+// for constraints), asserting SQLSTATE and constraint name. Written as the owner, so only the
+// constraints themselves stop the write.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../src/db/index.js';
+import { engines, freshDatabase, type TestDatabase } from '../helpers/db.js';
+import {
+  giveCredits,
+  makeBareAuthUser,
+  makeBooking,
+  makeCustomer,
+  makePastBooking,
+  makeSlot,
+  uniqueEmail,
+  type TestUser,
+} from './support.js';
+
+const CHECK = '23514';
+const UNIQUE = '23505';
+const FK = '23503';
+const NOT_NULL = '23502';
+
+describe.each(engines)('constraints on %s', (engine) => {
+  let t: TestDatabase;
+  let db: Database;
+  let alice: TestUser;
+  let bob: TestUser;
+
+  const rejects = (sql: string, params: unknown[], code: string, constraint?: string) =>
+    expect(db.query(sql, params), sql).rejects.toMatchObject(constraint ? { code, constraint } : { code });
+
+  beforeAll(async () => {
+    t = await freshDatabase(engine);
+    db = t.db;
+    alice = await makeCustomer(db);
+    bob = await makeCustomer(db);
+  });
+  afterAll(() => t?.drop());
+
+  describe('profiles', () => {
+    it('profiles_credits_check: a balance never goes below zero', async () => {
+      await giveCredits(db, alice.id, 10);
+      await expect(giveCredits(db, alice.id, -11)).rejects.toMatchObject({ code: CHECK, constraint: 'profiles_credits_check' });
+    });
+
+    it('profiles_email_key: one profile per email, whatever its case in auth.users', async () => {
+      // auth.users' own unique key is case-sensitive; the profile email is lower-cased.
+      await expect(makeCustomer(db, { email: alice.email.toUpperCase() })).rejects.toMatchObject({ code: UNIQUE, constraint: 'profiles_email_key' });
+    });
+
+    it('profiles_referral_code_key: codes are unique, whatever their case', async () => {
+      const id = await makeBareAuthUser(db);
+      await rejects('insert into profiles (id, email, referral_code) values ($1, $2, $3)', [id, uniqueEmail(), alice.referral_code.toLowerCase()], UNIQUE, 'profiles_referral_code_key');
+      await rejects('update profiles set referral_code = $2 where id = $1', [bob.id, alice.referral_code], UNIQUE, 'profiles_referral_code_key');
+    });
+
+    it('profiles_id_fkey: a profile needs an auth user', async () => {
+      await rejects('insert into profiles (id, email) values (gen_random_uuid(), $1)', [uniqueEmail()], FK, 'profiles_id_fkey');
+    });
+
+    it('email is required', async () => {
+      const id = await makeBareAuthUser(db);
+      await rejects('insert into profiles (id, email) values ($1, null)', [id], NOT_NULL);
+    });
+  });
+
+  describe('orders', () => {
+    it.each([-1, -100])('orders_amount_check: amount %i is refused', async (amount) => {
+      await rejects('insert into orders (user_id, amount) values ($1, $2)', [alice.id, amount], CHECK, 'orders_amount_check');
+    });
+
+    it('orders_amount_check allows a $0 order (paid entirely with credits, 20251125110000)', async () => {
+      await db.query(`insert into orders (user_id, amount, credits_applied, status) values ($1, 0, 150, 'paid')`, [alice.id]);
+    });
+
+    it('orders_credits_applied_check: not negative', async () => {
+      await rejects('insert into orders (user_id, amount, credits_applied) values ($1, 100, -1)', [alice.id], CHECK, 'orders_credits_applied_check');
+    });
+
+    it('orders_refunded_within_paid and orders_card_refunded_within_amount: never refund more than was paid', async () => {
+      // amount 1000 cents by card + 2 credits (200 cents): at most 1200 refunded, at most 1000 to the card.
+      await rejects(
+        'insert into orders (user_id, amount, credits_applied, refunded_cents, card_refunded_cents) values ($1, 1000, 2, 1201, 0)',
+        [alice.id],
+        CHECK,
+        'orders_refunded_within_paid',
+      );
+      await rejects(
+        'insert into orders (user_id, amount, credits_applied, refunded_cents, card_refunded_cents) values ($1, 1000, 2, 1200, 1001)',
+        [alice.id],
+        CHECK,
+        'orders_card_refunded_within_amount',
+      );
+      await rejects(
+        'insert into orders (user_id, amount, credits_applied, refunded_cents, card_refunded_cents) values ($1, 1000, 2, 100, 200)',
+        [alice.id],
+        CHECK,
+        'orders_card_refunded_within_amount',
+      );
+      await db.query(
+        `insert into orders (user_id, amount, credits_applied, refunded_cents, card_refunded_cents, status) values ($1, 1000, 2, 1200, 1000, 'refunded')`,
+        [alice.id],
+      );
+    });
+
+    it('orders_bolt_checkout_id_key: a checkout pays one order', async () => {
+      const checkout = `bolt_${uniqueEmail('co')}`;
+      await db.query('insert into orders (user_id, amount, bolt_checkout_id) values ($1, 100, $2)', [alice.id, checkout]);
+      await rejects('insert into orders (user_id, amount, bolt_checkout_id) values ($1, 100, $2)', [bob.id, checkout], UNIQUE, 'orders_bolt_checkout_id_key');
+    });
+
+    it('orders_one_setup_fee_per_customer: the setup fee once per customer (a failed order does not count)', async () => {
+      const user = await makeCustomer(db);
+      await db.query(`insert into orders (user_id, amount, setup_fee_applied, status) values ($1, 25000, 25000, 'failed')`, [user.id]);
+      await db.query(`insert into orders (user_id, amount, setup_fee_applied, status) values ($1, 25000, 25000, 'paid')`, [user.id]);
+      await rejects(
+        `insert into orders (user_id, amount, setup_fee_applied, status) values ($1, 25000, 25000, 'pending')`,
+        [user.id],
+        UNIQUE,
+        'orders_one_setup_fee_per_customer',
+      );
+    });
+
+    it('orders_user_id_fkey', async () => {
+      await rejects('insert into orders (user_id, amount) values (gen_random_uuid(), 100)', [], FK, 'orders_user_id_fkey');
+    });
+  });
+
+  describe('bookings', () => {
+    it.each([0, -30])('bookings_duration_check: duration %i is refused', async (duration) => {
+      await expect(makeBooking(db, { user_id: alice.id, duration })).rejects.toMatchObject({ code: CHECK, constraint: 'bookings_duration_check' });
+    });
+
+    it('future_booking: not in the past', async () => {
+      await expect(makeBooking(db, { user_id: alice.id, date_time: new Date(Date.now() - 1000) })).rejects.toMatchObject({
+        code: CHECK,
+        constraint: 'future_booking',
+      });
+    });
+
+    it('bookings_one_live_per_customer_time: one live booking per customer and time; a cancelled one does not count', async () => {
+      const when = new Date(Date.now() + 20 * 86_400_000);
+      when.setUTCSeconds(0, 0);
+      const first = await makeBooking(db, { user_id: alice.id, date_time: when });
+      await expect(makeBooking(db, { user_id: alice.id, date_time: when })).rejects.toMatchObject({
+        code: UNIQUE,
+        constraint: 'bookings_one_live_per_customer_time',
+      });
+      // Another customer at the same time is fine.
+      await makeBooking(db, { user_id: bob.id, date_time: when });
+      await db.query(`update bookings set status = 'cancelled' where id = $1`, [first.id]);
+      const again = await makeBooking(db, { user_id: alice.id, date_time: when });
+      expect(again.status).toBe('scheduled');
+      // And a second cancelled one at that time is fine too.
+      await makeBooking(db, { user_id: alice.id, date_time: when, status: 'cancelled' });
+    });
+
+    it('required columns and foreign keys', async () => {
+      await rejects(
+        `insert into bookings (user_id, date_time, service_type, address) values ($1, now() + interval '5 days', null, '{}')`,
+        [alice.id],
+        NOT_NULL,
+      );
+      await rejects(
+        `insert into bookings (user_id, date_time, service_type, address) values ($1, now() + interval '5 days', 'combo', null)`,
+        [alice.id],
+        NOT_NULL,
+      );
+      await expect(makeBooking(db, { user_id: alice.id, order_id: '00000000-0000-4000-8000-000000000000' })).rejects.toMatchObject({
+        code: FK,
+        constraint: 'bookings_order_id_fkey',
+      });
+      await expect(makeBooking(db, { user_id: alice.id, slot_id: '00000000-0000-4000-8000-000000000000', date_time: new Date(Date.now() + 9 * 86_400_000) })).rejects.toMatchObject({
+        code: FK,
+        constraint: 'bookings_slot_id_fkey',
+      });
+    });
+  });
+
+  describe('refunds', () => {
+    const paidOrder = () => db.query<{ id: string }>(`insert into orders (user_id, amount, credits_applied, status) values ($1, 1000, 2, 'paid') returning id`, [alice.id]).then((r) => r.rows[0]!.id);
+
+    it('refunds_amount_cents_check and refunds_destination_check', async () => {
+      const order = await paidOrder();
+      await rejects(`insert into refunds (order_id, amount_cents, destination) values ($1, 0, 'card')`, [order], CHECK, 'refunds_amount_cents_check');
+      await rejects(`insert into refunds (order_id, amount_cents, destination) values ($1, 100, 'cash')`, [order], CHECK, 'refunds_destination_check');
+    });
+
+    it('refunds_provider_refund_id_key: a provider refund is recorded once', async () => {
+      const order = await paidOrder();
+      const ref = `re_${uniqueEmail('r')}`;
+      await db.query(`insert into refunds (order_id, amount_cents, destination, provider_refund_id) values ($1, 100, 'card', $2)`, [order, ref]);
+      await rejects(`insert into refunds (order_id, amount_cents, destination, provider_refund_id) values ($1, 100, 'card', $2)`, [order, ref], UNIQUE, 'refunds_provider_refund_id_key');
+    });
+
+    it('never refunds an unpaid order, part credits, or more than was paid', async () => {
+      const pending = (await db.query<{ id: string }>(`insert into orders (user_id, amount) values ($1, 1000) returning id`, [alice.id])).rows[0]!.id;
+      await expect(db.query(`insert into refunds (order_id, amount_cents, destination) values ($1, 100, 'card')`, [pending])).rejects.toMatchObject({
+        code: 'RM409',
+        message: 'order_not_paid',
+      });
+      const order = await paidOrder();
+      await expect(db.query(`insert into refunds (order_id, amount_cents, destination) values ($1, 150, 'credits')`, [order])).rejects.toMatchObject({
+        code: 'RM422',
+        message: 'whole_credits_only',
+      });
+      await expect(db.query(`insert into refunds (order_id, amount_cents, destination) values ($1, 1001, 'card')`, [order])).rejects.toMatchObject({
+        code: 'RM422',
+        message: 'refund_exceeds_paid',
+      });
+      await db.query(`insert into refunds (order_id, amount_cents, destination) values ($1, 1000, 'card')`, [order]);
+      await expect(db.query(`insert into refunds (order_id, amount_cents, destination) values ($1, 300, 'credits')`, [order])).rejects.toMatchObject({
+        code: 'RM422',
+        message: 'refund_exceeds_paid',
+      });
+      await db.query(`insert into refunds (order_id, amount_cents, destination) values ($1, 200, 'credits')`, [order]);
+      expect((await db.query('select status, refunded_cents, card_refunded_cents from orders where id = $1', [order])).rows[0]).toEqual({
+        status: 'refunded',
+        refunded_cents: 1200,
+        card_refunded_cents: 1000,
+      });
+    });
+
+    it('orders move pending -> paid | failed and paid -> refunded only', async () => {
+      const order = (await db.query<{ id: string }>(`insert into orders (user_id, amount) values ($1, 1000) returning id`, [alice.id])).rows[0]!.id;
+      await db.query(`update orders set status = 'paid' where id = $1`, [order]);
+      await expect(db.query(`update orders set status = 'pending' where id = $1`, [order])).rejects.toMatchObject({
+        code: 'RM409',
+        message: 'invalid_order_transition',
+      });
+      await expect(db.query(`update orders set status = 'failed' where id = $1`, [order])).rejects.toMatchObject({
+        code: 'RM409',
+        message: 'invalid_order_transition',
+      });
+    });
+  });
+
+  describe('availability_slots', () => {
+    it('valid_time_range: end after start', async () => {
+      await rejects(`insert into availability_slots (date, start_time, end_time) values (current_date + 50, '11:00', '10:00')`, [], CHECK, 'valid_time_range');
+      await rejects(`insert into availability_slots (date, start_time, end_time) values (current_date + 50, '11:00', '11:00')`, [], CHECK, 'valid_time_range');
+    });
+
+    it('valid_booking_count: never more bookings than places', async () => {
+      const slot = await makeSlot(db, { max_bookings: 2 });
+      await makeBooking(db, { user_id: alice.id, slot_id: slot.id });
+      await makeBooking(db, { user_id: bob.id, slot_id: slot.id });
+      await rejects('update availability_slots set max_bookings = 1 where id = $1', [slot.id], CHECK, 'valid_booking_count');
+      await rejects('update availability_slots set current_bookings = 3 where id = $1', [slot.id], CHECK, 'valid_booking_count');
+    });
+
+    it('availability_slots_max_bookings_check and availability_slots_current_bookings_check: not negative', async () => {
+      await rejects(
+        `insert into availability_slots (date, start_time, end_time, max_bookings) values (current_date + 51, '10:00', '11:00', -1)`,
+        [],
+        CHECK,
+        'availability_slots_max_bookings_check',
+      );
+      const slot = await makeSlot(db);
+      await rejects('update availability_slots set current_bookings = -1 where id = $1', [slot.id], CHECK, 'availability_slots_current_bookings_check');
+    });
+
+    it('availability_slots_date_start_time_key: one slot per date and start time', async () => {
+      const slot = await makeSlot(db);
+      await rejects(
+        `insert into availability_slots (date, start_time, end_time) values ($1, $2, '23:00')`,
+        [slot.date, slot.start_time],
+        UNIQUE,
+        'availability_slots_date_start_time_key',
+      );
+    });
+
+    it('local times must exist exactly once in the business timezone (DST)', async () => {
+      // 2030-03-10: clocks spring forward at 02:00 in Los Angeles; 2030-11-03: they fall back at 02:00.
+      await expect(
+        db.query(`insert into availability_slots (date, start_time, end_time) values ('2030-03-10', '02:30', '03:30')`),
+      ).rejects.toMatchObject({ code: 'RM422', message: 'nonexistent_local_time' });
+      await expect(
+        db.query(`insert into availability_slots (date, start_time, end_time) values ('2030-11-03', '01:30', '04:00')`),
+      ).rejects.toMatchObject({ code: 'RM422', message: 'ambiguous_local_time' });
+      await db.query(`insert into availability_slots (date, start_time, end_time) values ('2030-11-03', '03:00', '04:00')`);
+    });
+  });
+
+  describe('reviews', () => {
+    it.each([0, 6])('reviews_rating_check: rating %i is refused', async (rating) => {
+      const booking = await makePastBooking(db, { user_id: alice.id, date_time: new Date(Date.now() - 86_400_000 * (rating + 1)), status: 'completed' });
+      await rejects('insert into reviews (user_id, booking_id, rating) values ($1, $2, $3)', [alice.id, booking.id, rating], CHECK, 'reviews_rating_check');
+    });
+
+    it('reviews_user_id_booking_id_key and reviews_booking_id_key: one review per booking', async () => {
+      const booking = await makePastBooking(db, { user_id: alice.id, date_time: new Date(Date.now() - 86_400_000 * 10), status: 'completed' });
+      await db.query('insert into reviews (user_id, booking_id, rating) values ($1, $2, 5)', [alice.id, booking.id]);
+      await rejects('insert into reviews (user_id, booking_id, rating) values ($1, $2, 4)', [alice.id, booking.id], UNIQUE, 'reviews_user_id_booking_id_key');
+      await rejects('insert into reviews (user_id, booking_id, rating) values ($1, $2, 4)', [bob.id, booking.id], UNIQUE, 'reviews_booking_id_key');
+    });
+  });
+
+  describe('referrals', () => {
+    it('referrals_referrer_id_invitee_email_key: one invitation per email per referrer, whatever its case', async () => {
+      const email = uniqueEmail('invitee');
+      await db.query('insert into referrals (referrer_id, invitee_email) values ($1, $2)', [alice.id, email]);
+      await rejects('insert into referrals (referrer_id, invitee_email) values ($1, $2)', [alice.id, ` ${email.toUpperCase()}`], UNIQUE, 'referrals_referrer_id_invitee_email_key');
+      // Another referrer may invite the same person.
+      await db.query('insert into referrals (referrer_id, invitee_email) values ($1, $2)', [bob.id, email]);
+    });
+
+    it('referrals_not_self: nobody refers themselves', async () => {
+      await rejects('insert into referrals (referrer_id, invitee_email, invitee_id) values ($1, $2, $1)', [alice.id, alice.email], CHECK, 'referrals_not_self');
+    });
+
+    it('referrals_one_accepted_per_invitee: an invitee is accepted once', async () => {
+      const invitee = await makeCustomer(db, { referral_code: alice.referral_code });
+      await rejects(
+        `insert into referrals (referrer_id, invitee_email, invitee_id, status) values ($1, $2, $3, 'accepted')`,
+        [bob.id, invitee.email, invitee.id],
+        UNIQUE,
+        'referrals_one_accepted_per_invitee',
+      );
+      // Still only one pair of rewards.
+      expect((await db.query('select count(*)::int as n from credit_transactions where user_id = $1', [invitee.id])).rows[0]).toEqual({ n: 1 });
+    });
+
+    it('referrals_reward_credits_check: not negative', async () => {
+      await rejects('insert into referrals (referrer_id, invitee_email, reward_credits) values ($1, $2, -1)', [alice.id, uniqueEmail()], CHECK, 'referrals_reward_credits_check');
+    });
+
+    it('an accepted referral needs an invitee', async () => {
+      await expect(
+        db.query(`insert into referrals (referrer_id, invitee_email, status) values ($1, $2, 'accepted')`, [alice.id, uniqueEmail()]),
+      ).rejects.toMatchObject({ code: 'RM422', message: 'referral_without_invitee' });
+    });
+  });
+
+  describe('credit_transactions', () => {
+    it('credit_transactions_amount_check: never zero', async () => {
+      await rejects(`insert into credit_transactions (user_id, amount, type, description) values ($1, 0, 'adjustment', 'nothing')`, [alice.id], CHECK, 'credit_transactions_amount_check');
+    });
+
+    it('description and type are required', async () => {
+      await rejects(`insert into credit_transactions (user_id, amount, type, description) values ($1, 5, 'adjustment', null)`, [alice.id], NOT_NULL);
+      await rejects(`insert into credit_transactions (user_id, amount, type, description) values ($1, 5, null, 'x')`, [alice.id], NOT_NULL);
+      await rejects(`insert into credit_transactions (user_id, amount, type, description) values ($1, 5, 'bonus', 'x')`, [alice.id], '22P02');
+    });
+  });
+
+  describe('admins', () => {
+    it('admins_email_key: one row per email, whatever its case', async () => {
+      const email = uniqueEmail('staff');
+      await db.query(`insert into admins (email, role) values ($1, 'operator')`, [email]);
+      await rejects(`insert into admins (email, role) values ($1, 'admin')`, [email.toUpperCase()], UNIQUE, 'admins_email_key');
+    });
+
+    it('role is one of the tiers', async () => {
+      await rejects(`insert into admins (email, role) values ($1, 'owner')`, [uniqueEmail()], '22P02');
+    });
+  });
+
+  describe('business_settings', () => {
+    it('business_settings_singleton and business_settings_pkey: exactly one row', async () => {
+      await rejects('insert into business_settings (id) values (false)', [], CHECK, 'business_settings_singleton');
+      await rejects('insert into business_settings default values', [], UNIQUE, 'business_settings_pkey');
+    });
+
+    it.each([
+      ['min_notice_minutes', -1, 'business_settings_min_notice_minutes_check'],
+      ['min_notice_minutes', 43201, 'business_settings_min_notice_minutes_check'],
+      ['cancellation_window_minutes', -1, 'business_settings_cancellation_window_minutes_check'],
+      ['cancellation_window_minutes', 43201, 'business_settings_cancellation_window_minutes_check'],
+      ['service_area_zips', ['9021'], 'business_settings_service_area_zips_check'],
+      ['service_area_zips', ['90210', 'abcde'], 'business_settings_service_area_zips_check'],
+      ['setup_fee_cents', -1, 'business_settings_setup_fee_cents_check'],
+      ['setup_fee_cents', 10000001, 'business_settings_setup_fee_cents_check'],
+      ['referral_reward_credits', -1, 'business_settings_referral_reward_credits_check'],
+      ['referral_reward_credits', 10001, 'business_settings_referral_reward_credits_check'],
+      ['order_expiry_minutes', 0, 'business_settings_order_expiry_minutes_check'],
+      ['order_expiry_minutes', 10081, 'business_settings_order_expiry_minutes_check'],
+    ])('%s = %j is refused (%s)', async (column, value, constraint) => {
+      await rejects(`update business_settings set ${column} = $1`, [value], CHECK, constraint);
+    });
+
+    it('accepts values at the edges', async () => {
+      await db.query(
+        `update business_settings set min_notice_minutes = 0, service_area_zips = '{90210,90401}', referral_reward_credits = 10000, order_expiry_minutes = 10080`,
+      );
+      await db.query(`update business_settings set service_area_zips = '{}', referral_reward_credits = 50, order_expiry_minutes = 30, min_notice_minutes = 120`);
+    });
+
+    it('the timezone must be a real one', async () => {
+      await expect(db.query(`update business_settings set timezone = 'Mars/Olympus_Mons'`)).rejects.toMatchObject({
+        code: 'RM422',
+        message: 'invalid_timezone',
+      });
+      expect((await db.query('select timezone from business_settings')).rows).toEqual([{ timezone: 'America/Los_Angeles' }]);
+    });
+  });
+
+  describe('services', () => {
+    const insert = (key: string, name: string, duration: number, price: number) =>
+      db.query('insert into services (key, name, duration_minutes, price_cents) values ($1, $2, $3, $4)', [key, name, duration, price]);
+
+    it.each([
+      ['Bad-Key', 'x', 30, 100, 'services_key_check'],
+      ['1abc', 'x', 30, 100, 'services_key_check'],
+      ['a', 'x', 30, 100, 'services_key_check'],
+      ['ok_key_1', '   ', 30, 100, 'services_name_check'],
+      ['ok_key_2', 'x'.repeat(101), 30, 100, 'services_name_check'],
+      ['ok_key_3', 'x', 4, 100, 'services_duration_minutes_check'],
+      ['ok_key_4', 'x', 601, 100, 'services_duration_minutes_check'],
+      ['ok_key_5', 'x', 30, -1, 'services_price_cents_check'],
+      ['ok_key_6', 'x', 30, 10000001, 'services_price_cents_check'],
+    ])('%s / %s / %i min / %i cents is refused (%s)', async (key, name, duration, price, constraint) => {
+      await expect(insert(key, name, duration, price)).rejects.toMatchObject({ code: CHECK, constraint });
+    });
+
+    it('services_pkey: keys are unique', async () => {
+      await expect(insert('combo', 'Again', 30, 100)).rejects.toMatchObject({ code: UNIQUE, constraint: 'services_pkey' });
+    });
+  });
+
+  describe('add_ons', () => {
+    const insert = (key: string, name: string, price: number, maxQuantity: number, extraMinutes: number) =>
+      db.query('insert into add_ons (key, name, price_cents, max_quantity, extra_minutes) values ($1, $2, $3, $4, $5)', [
+        key,
+        name,
+        price,
+        maxQuantity,
+        extraMinutes,
+      ]);
+
+    it.each([
+      ['Towels!', 'x', 100, 1, 0, 'add_ons_key_check'],
+      ['ok_a', '', 100, 1, 0, 'add_ons_name_check'],
+      ['ok_b', 'x', -1, 1, 0, 'add_ons_price_cents_check'],
+      ['ok_c', 'x', 10000001, 1, 0, 'add_ons_price_cents_check'],
+      ['ok_d', 'x', 100, 0, 0, 'add_ons_max_quantity_check'],
+      ['ok_e', 'x', 100, 101, 0, 'add_ons_max_quantity_check'],
+      ['ok_f', 'x', 100, 1, -1, 'add_ons_extra_minutes_check'],
+      ['ok_g', 'x', 100, 1, 601, 'add_ons_extra_minutes_check'],
+    ])('%s / %s / %i cents / max %i / +%i min is refused (%s)', async (key, name, price, maxQuantity, extraMinutes, constraint) => {
+      await expect(insert(key, name, price, maxQuantity, extraMinutes)).rejects.toMatchObject({ code: CHECK, constraint });
+    });
+
+    it('add_ons_pkey: keys are unique', async () => {
+      await expect(insert('towels', 'Again', 100, 1, 0)).rejects.toMatchObject({ code: UNIQUE, constraint: 'add_ons_pkey' });
+    });
+  });
+});
