@@ -5,7 +5,7 @@ import type { TestProject } from 'vitest/node';
 import { openPglite, dumpPglite } from '../src/db/pglite.js';
 import { openPostgres } from '../src/db/postgres.js';
 import { migrate } from '../src/db/migrate.js';
-import { adminUrl, databaseUrl } from './helpers/urls.js';
+import { adminUrl, databaseUrl, testDatabasePrefix } from './helpers/urls.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -43,8 +43,8 @@ export default async function setup(project: TestProject) {
     if (url && template) {
       const admin = await openPostgres({ url: adminUrl(url), max: 1 });
       const { rows } = await admin.query<{ datname: string }>(
-        "select datname from pg_database where datname like 'rm\\_test\\_%' or datname = $1",
-        [template],
+        'select datname from pg_database where starts_with(datname, $1) or datname = $2',
+        [testDatabasePrefix(template), template],
       );
       for (const row of rows) await admin.query(`drop database if exists "${row.datname}" with (force)`);
       await admin.close();

@@ -37,7 +37,7 @@ export function registerCreditRoutes(app: App, credits: CreditService): void {
         params: Type.Object({ id: Uuid }),
         body: Type.Object(
           {
-            amount: Type.Integer({ minimum: -100_000, maximum: 100_000, not: Type.Integer({ minimum: 0, maximum: 0 }), description: 'Credits, not 0; 1 credit = $1' }),
+            amount: Type.Integer({ minimum: -100_000, maximum: 100_000, description: 'Credits, not 0; 1 credit = $1' }),
             description: Type.String({ minLength: 1, maxLength: 500 }),
           },
           { additionalProperties: false },

@@ -1,5 +1,5 @@
 import type { Caller, Database } from '../db/index.js';
-import { notFound, unauthorized } from '../errors.js';
+import { notFound, unauthorized, validationFailed } from '../errors.js';
 import { requireStaff } from '../staff/access.js';
 import { signedIn } from '../profiles/service.js';
 import * as repo from './repository.js';
@@ -23,6 +23,7 @@ export class CreditService {
    */
   async adjust(caller: Caller, customerId: string, amount: number, description: string): Promise<{ transaction: repo.LedgerRow; balance: number }> {
     if (caller.role !== 'authenticated') throw unauthorized();
+    if (amount === 0) throw validationFailed('An adjustment cannot be 0', { field: 'amount' });
     const adminId = caller.claims.sub;
     return this.db.asCaller(caller, async (tx) => {
       await requireStaff(tx, caller, 'admin');

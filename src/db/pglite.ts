@@ -21,7 +21,9 @@ function wrap(q: PGlite | Transaction): Queryable {
   return {
     async query<T = Row>(text: string, params?: readonly unknown[]): Promise<QueryResult<T>> {
       const result = await q.query<T>(text, params as unknown[] | undefined);
-      return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
+      // As pg reports it: rows returned for queries, rows affected for writes without RETURNING.
+      const rowCount = result.fields.length > 0 ? Math.max(result.rows.length, result.affectedRows ?? 0) : (result.affectedRows ?? 0);
+      return { rows: result.rows, rowCount };
     },
   };
 }

@@ -4,7 +4,7 @@ import { inject } from 'vitest';
 import type { Database, Engine } from '../../src/db/index.js';
 import { openPglite } from '../../src/db/pglite.js';
 import { openPostgres } from '../../src/db/postgres.js';
-import { adminUrl, databaseUrl } from './urls.js';
+import { adminUrl, databaseUrl, testDatabasePrefix } from './urls.js';
 
 /** PGlite always; PostgreSQL too when TEST_DATABASE_URL is set (CI sets it). */
 export const engines: Engine[] = process.env.TEST_DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
@@ -28,7 +28,8 @@ export async function freshDatabase(engine: Engine): Promise<TestDatabase> {
   const base = process.env.TEST_DATABASE_URL!;
   const template = inject('postgresTemplate');
   if (!template) throw new Error('no PostgreSQL template was prepared');
-  const name = `rm_test_${randomBytes(6).toString('hex')}`;
+  // Named after this run's template, so a run's teardown drops only its own databases.
+  const name = `${testDatabasePrefix(template)}${randomBytes(6).toString('hex')}`;
   const admin = await openPostgres({ url: adminUrl(base), max: 1 });
   try {
     await admin.query(`create database ${name} template ${template}`);
