@@ -1,4 +1,3 @@
-import { buildApp } from './app.js';
 import { createPaymentProvider } from './payments/create.js';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/index.js';
@@ -11,6 +10,8 @@ import { OrderService } from './orders/service.js';
  * least-privilege login role and the owner connection is closed after migrating.
  */
 export async function serve(config: Config): Promise<void> {
+  // Load the HTTP app's modules while the database opens (PGlite compiles its WASM off-thread).
+  const appModule = import('./app.js');
   const owner = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize });
   let db: Database = owner;
   try {
@@ -25,6 +26,7 @@ export async function serve(config: Config): Promise<void> {
     throw err;
   }
 
+  const { buildApp } = await appModule;
   const app = await buildApp({ config, db });
   const sweeper = startOrderSweeper(app.log, new OrderService(db, createPaymentProvider(config)), config.orderSweepSeconds);
   let closing = false;

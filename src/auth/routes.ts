@@ -1,4 +1,4 @@
-import { Type } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
 import type { FastifyRequest } from 'fastify';
 import { unauthorized } from '../errors.js';
 import { Email, errors, Uuid } from '../http/schemas.js';

@@ -1,4 +1,4 @@
-import { Type } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
 import type { Database } from '../db/index.js';
 import { AppError } from '../errors.js';
 import { errors } from '../http/schemas.js';

@@ -1,4 +1,4 @@
-import { Type, type TSchema } from '@fastify/type-provider-typebox';
+import { Type, type TSchema } from 'typebox';
 
 /** The error envelope, for the OpenAPI document. */
 export const ErrorResponse = Type.Object(

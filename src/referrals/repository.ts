@@ -35,12 +35,19 @@ export async function isCustomer(tx: Queryable, email: string): Promise<boolean>
   return rows.length > 0;
 }
 
-/** Invitations sent by this customer in the last day, and when the oldest of them leaves the window. */
+/**
+ * Invitations sent by this customer in the last day, and when the oldest of them leaves the window.
+ * A code shared by hand is accepted by a row written in the invitee's own sign-up (so not before
+ * their profile): that is no invitation sent, and does not count. Service role (reads profiles).
+ */
 export async function invitesInLastDay(tx: Queryable, referrerId: string): Promise<{ count: number; retry_after: number }> {
   const { rows } = await tx.query<{ count: number; retry_after: number }>(
     `select count(*)::int as count,
-            coalesce(ceil(extract(epoch from (min(created_at) + interval '1 day' - now()))), 0)::int as retry_after
-       from public.referrals where referrer_id = $1 and created_at > now() - interval '1 day'`,
+            coalesce(ceil(extract(epoch from (min(r.created_at) + interval '1 day' - now()))), 0)::int as retry_after
+       from public.referrals r
+       left join public.profiles p on p.id = r.invitee_id
+      where r.referrer_id = $1 and r.created_at > now() - interval '1 day'
+        and (r.invitee_id is null or p.created_at is null or r.created_at < p.created_at)`,
     [referrerId],
   );
   return rows[0]!;

@@ -1,4 +1,4 @@
-import { Type } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
 import { Email, errors, Timestamp, Uuid } from '../http/schemas.js';
 import type { App } from '../http/types.js';
 import type { ReferralService } from './service.js';

@@ -1,4 +1,4 @@
-import { Type } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
 import { errors, Uuid } from '../http/schemas.js';
 import type { App } from '../http/types.js';
 import type { SlotRequest, SlotService } from './service.js';
