@@ -1,3 +1,4 @@
+import { pathToFileURL } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
 import { createPaymentProvider } from './payments/create.js';
 import { OrderService } from './orders/service.js';
@@ -117,3 +118,6 @@ export async function main(argv: string[]): Promise<void> {
     process.exitCode = 1;
   }
 }
+
+// `node --import tsx src/cli.ts …` (development) runs it too; bin/recovery.js runs the build.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main(process.argv);

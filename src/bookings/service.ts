@@ -135,15 +135,18 @@ export class BookingService {
   async cancel(caller: Caller, id: string): Promise<repo.Booking> {
     customerId(caller);
     return this.db.asCaller(caller, async (tx) => {
-      const { booking, staff, settings } = await this.loadForChange(tx, id);
+      // Visibility (RLS) first, without locks; then lock in the order payments use (order, then
+      // booking), so a cancel racing a payment webhook or the expiry sweep cannot deadlock.
+      const { booking: seen, staff, settings } = await this.loadForChange(tx, id, false);
+      // Privileged step: customers cannot write status, and an unpaid order fails with it
+      // (credits back). A paid order stays paid: refunds are an admin decision.
+      await elevateToService(tx);
+      const order = seen.order_id ? await findOrder(tx, seen.order_id, true) : undefined;
+      const booking = (await repo.findBooking(tx, id, true))!;
       if (booking.status === 'cancelled' || booking.status === 'completed') {
         throw conflict(`A ${booking.status} booking cannot be cancelled`, undefined, 'invalid_transition');
       }
       if (!staff) assertOutsideWindow(booking, settings, 'cancelled');
-      // Privileged step: customers cannot write status, and an unpaid order fails with it
-      // (credits back). A paid order stays paid: refunds are an admin decision.
-      await elevateToService(tx);
-      const order = booking.order_id ? await findOrder(tx, booking.order_id, true) : undefined;
       if (order?.status === 'pending') await this.orders.fail(tx, order, 'cancelled');
       return (await repo.setStatus(tx, id, 'cancelled'))!;
     });
@@ -186,8 +189,8 @@ export class BookingService {
     });
   }
 
-  private async loadForChange(tx: Queryable, id: string) {
-    const booking = await repo.findBooking(tx, id, true);
+  private async loadForChange(tx: Queryable, id: string, lock = true) {
+    const booking = await repo.findBooking(tx, id, lock);
     if (!booking) throw notFound('Booking');
     const staff = atLeast(await staffRole(tx), 'operator');
     const settings = await catalog.getSettings(tx);

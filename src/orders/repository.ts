@@ -139,6 +139,12 @@ export async function insertRefund(
   return rows[0];
 }
 
+/** Is this provider refund (credit transaction) already recorded? Our own card refunds are, before Bolt's webhook echoes them. */
+export async function refundRecorded(tx: Queryable, providerRefundId: string): Promise<boolean> {
+  const { rows } = await tx.query('select 1 from public.refunds where provider_refund_id = $1', [providerRefundId]);
+  return rows.length > 0;
+}
+
 /** Live bookings of an order, for cancelling them when it fails. */
 export async function cancelBookingsOfOrder(tx: Queryable, orderId: string): Promise<number> {
   const { rowCount } = await tx.query(

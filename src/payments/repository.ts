@@ -16,9 +16,3 @@ export async function recordEvent(
 export async function setEventOutcome(tx: Queryable, id: string, outcome: string): Promise<void> {
   await tx.query('update public.payment_events set outcome = $2 where id = $1', [id, outcome]);
 }
-
-/** Does this order exist? (Events may name orders that are not ours.) */
-export async function orderExists(tx: Queryable, id: string): Promise<boolean> {
-  const { rows } = await tx.query('select 1 from public.orders where id = $1', [id]);
-  return rows.length > 0;
-}

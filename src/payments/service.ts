@@ -43,10 +43,11 @@ export class PaymentWebhooks {
     const eventId = typeof event.id === 'string' && event.id ? event.id : `${event.type}:${event.data.id}`;
     const reference = event.data.order?.cart?.order_reference;
     return this.db.asCaller(SERVICE, async (tx) => {
-      const orderId = reference && UUID.test(reference) && (await repo.orderExists(tx, reference)) ? reference : null;
-      const fresh = await repo.recordEvent(tx, { id: eventId, provider: 'bolt', type: event.type, orderId, payload: event });
+      // Lock the order before storing the event: the event row's foreign key takes a share lock
+      // on the order, and two events taking that first and then waiting for FOR UPDATE deadlock.
+      const order = reference && UUID.test(reference) ? await orders.findOrder(tx, reference, true) : undefined;
+      const fresh = await repo.recordEvent(tx, { id: eventId, provider: 'bolt', type: event.type, orderId: order?.id ?? null, payload: event });
       if (!fresh) return { status: 'duplicate' };
-      const order = orderId ? await orders.findOrder(tx, orderId, true) : undefined;
       const outcome = order ? await this.apply(tx, event, order) : 'unknown_order';
       await repo.setEventOutcome(tx, eventId, outcome);
       return { status: 'processed', outcome };
@@ -82,6 +83,8 @@ export class PaymentWebhooks {
     if (event.type === 'credit') {
       if (order.status !== 'paid' && order.status !== 'refunded') return 'no_change';
       if (typeof amount !== 'number' || !Number.isInteger(amount) || amount <= 0) return 'ignored';
+      // The echo of a refund we made ourselves is already counted: not an excess to review.
+      if (await orders.refundRecorded(tx, event.data.id)) return 'no_change';
       const paidTotal = order.amount + order.credits_applied * 100;
       if (order.card_refunded_cents + amount > order.amount || order.refunded_cents + amount > paidTotal) {
         await orders.addMetadata(tx, order.id, { needs_review: true, excess_refund: event.data.id });

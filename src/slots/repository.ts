@@ -21,8 +21,10 @@ export interface NewSlot {
 }
 
 // starts_at is formatted in the business timezone: the transaction's TimeZone is set to it first.
+// The zone is read once per query (an InitPlan), not once per row.
+const businessZone = '(select public.business_timezone())';
 const slotColumns = `s.id, s.date, to_char(s.start_time, 'HH24:MI') as start_time, to_char(s.end_time, 'HH24:MI') as end_time,
-  to_char(public.local_to_instant(s.date, s.start_time), 'YYYY-MM-DD"T"HH24:MI:SSTZH:TZM') as starts_at,
+  to_char((s.date + s.start_time) at time zone ${businessZone}, 'YYYY-MM-DD"T"HH24:MI:SSTZH:TZM') as starts_at,
   s.is_available, s.max_bookings, s.current_bookings, s.max_bookings - s.current_bookings as remaining`;
 
 export async function useBusinessTimezone(tx: Queryable): Promise<void> {
@@ -93,7 +95,7 @@ export async function listOpenSlots(tx: Queryable, from: string, to: string, not
     `select ${slotColumns} from public.availability_slots s
       where s.date between $1::date and $2::date
         and s.is_available and s.current_bookings < s.max_bookings
-        and public.local_to_instant(s.date, s.start_time) >= now() + make_interval(mins => $3)
+        and (s.date + s.start_time) at time zone ${businessZone} >= now() + make_interval(mins => $3)
       order by s.date, s.start_time`,
     [from, to, noticeMinutes],
   );
