@@ -27,8 +27,15 @@ const slotColumns = `s.id, s.date, to_char(s.start_time, 'HH24:MI') as start_tim
   to_char((s.date + s.start_time) at time zone ${businessZone}, 'YYYY-MM-DD"T"HH24:MI:SSTZH:TZM') as starts_at,
   s.is_available, s.max_bookings, s.current_bookings, s.max_bookings - s.current_bookings as remaining`;
 
-export async function useBusinessTimezone(tx: Queryable): Promise<void> {
-  await tx.query("select set_config('timezone', public.business_timezone(), true)");
+/**
+ * Sets the transaction's TimeZone to the business timezone (so starts_at carries its offset) and
+ * returns the minimum notice in minutes: one statement, as availability is the hot read.
+ */
+export async function useBusinessTimezone(tx: Queryable): Promise<number> {
+  const { rows } = await tx.query<{ notice: number }>(
+    "select set_config('timezone', timezone, true), min_notice_minutes as notice from public.business_settings where id",
+  );
+  return rows[0]?.notice ?? 0;
 }
 
 /** Which of these local times cannot be slots (DST gaps and overlaps), with the reason. */

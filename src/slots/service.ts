@@ -1,4 +1,3 @@
-import * as catalog from '../catalog/repository.js';
 import type { Caller, Database } from '../db/index.js';
 import { conflict, notFound, unprocessable, validationFailed } from '../errors.js';
 import { requireStaff } from '../staff/access.js';
@@ -85,9 +84,8 @@ export class SlotService {
     if (days < 0) throw validationFailed('to must not be before from', { field: 'to' });
     if (days >= MAX_AVAILABILITY_DAYS) throw validationFailed(`At most ${MAX_AVAILABILITY_DAYS} days at a time`, { field: 'to', max_days: MAX_AVAILABILITY_DAYS });
     return this.db.asCaller(caller, async (tx) => {
-      const settings = await catalog.getSettings(tx);
-      await repo.useBusinessTimezone(tx);
-      return repo.listOpenSlots(tx, from, last, settings.min_notice_minutes);
+      const noticeMinutes = await repo.useBusinessTimezone(tx);
+      return repo.listOpenSlots(tx, from, last, noticeMinutes);
     });
   }
 }
