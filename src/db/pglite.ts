@@ -11,7 +11,8 @@ export class DataDirLockedError extends Error {
   constructor(dataDir: string) {
     super(
       `The data directory ${dataDir} is in use by another process (embedded PGlite is single-process). ` +
-        'Stop the other process, point DATA_DIR elsewhere, or use PostgreSQL via DATABASE_URL.',
+        'Stop the other process, point DATA_DIR elsewhere, or use PostgreSQL via DATABASE_URL. ' +
+        '(After a crash the lock goes stale within 15 s.)',
     );
     this.name = 'DataDirLockedError';
   }
