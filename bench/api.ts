@@ -10,6 +10,7 @@
  * created on that server, migrated, and dropped at the end; the server is skipped, with a note,
  * when it cannot be reached.
  */
+import { availableParallelism, loadavg } from 'node:os';
 import { buildApp } from '../src/app.js';
 import { verifyPassword } from '../src/auth/passwords.js';
 import * as authRepo from '../src/auth/repository.js';
@@ -18,6 +19,7 @@ import { loadConfig, type Config } from '../src/config.js';
 import type { Caller, Database, Engine } from '../src/db/index.js';
 import { findProfile } from '../src/profiles/repository.js';
 import {
+  aborting,
   benchPostgresUrl,
   benchSettings,
   cleanUp,
@@ -45,7 +47,7 @@ const settings = benchSettings();
 
 function benchConfig(): Config {
   return loadConfig({
-    NODE_ENV: 'production',
+    NODE_ENV: 'development',
     JWT_SECRET: 'bench-secret-bench-secret-bench-secret-0123456789',
     LOG_LEVEL: 'silent',
     // The highest the configuration accepts: the benchmark must never be rate limited.
@@ -192,12 +194,16 @@ function report(result: EngineResult): void {
 }
 
 async function main(): Promise<number> {
-  const perEngine = 4 * (settings.seconds + settings.warmupSeconds) + 60;
+  // Four measured runs and four warm-ups per engine, plus set-up, migrations and drains.
+  const perEngine = 4 * (settings.seconds + settings.warmupSeconds) + 120;
   guardProcess(2 * perEngine + 30);
+  const cpus = availableParallelism();
+  const loadBefore = loadavg()[0]!;
   console.log(
     `bench:api: ${settings.connections} connections / concurrent raw loops, ${settings.seconds} s per run ` +
       `after ${settings.warmupSeconds} s warm-up, PostgreSQL pool ${settings.poolSize}; ` +
-      `client, server and raw loops in one Node ${process.version} process`,
+      `client, server and raw loops in one Node ${process.version} process; ` +
+      `${cpus} CPUs, load average ${loadBefore.toFixed(1)}`,
   );
 
   const results: EngineResult[] = [];
@@ -257,6 +263,13 @@ async function main(): Promise<number> {
   } else {
     console.log('Target: GET /api/me at least 50% of the raw rate on PostgreSQL: not measured (no PostgreSQL)');
   }
+  // Only the average before the run says anything about other work (afterwards it counts this run).
+  if (loadBefore > cpus) {
+    console.log(
+      `Note: the load average was ${loadBefore.toFixed(1)} on ${cpus} CPUs at the start: if other work was running, ` +
+        'the rates and the ratios are skewed (the single-threaded API loses most); compare runs on an idle machine.',
+    );
+  }
   if (failed) console.log('Some requests or raw operations failed (see above): the figures are not valid.');
   return failed ? 1 : 0;
 }
@@ -264,8 +277,9 @@ async function main(): Promise<number> {
 try {
   process.exitCode = await main();
 } catch (err) {
-  console.error(`\nbench:api failed: ${(err as Error).stack ?? String(err)}`);
-  process.exitCode = 1;
+  // After SIGINT/SIGTERM the clean-up closes what the run was using: its errors are expected.
+  if (!aborting()) console.error(`\nbench:api failed: ${(err as Error).stack ?? String(err)}`);
+  process.exitCode ||= 1;
 } finally {
   await cleanUp();
 }

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, createSecretKey, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
 import { errors, jwtVerify, SignJWT } from 'jose';
 import type { JwtClaims } from '../db/index.js';
 
@@ -8,11 +8,16 @@ export interface TokenSettings {
 }
 
 /** Signs and checks Supabase-compatible access tokens (HS256, aud "authenticated"). */
+/** Verified tokens kept per process (the exact token bytes), until they expire. */
+const CACHE_SIZE = 10_000;
+
 export class AccessTokens {
-  private readonly key: Uint8Array;
+  // A KeyObject made once: jose would otherwise import the raw secret on every verify.
+  private readonly key: KeyObject;
+  private readonly verified = new Map<string, JwtClaims>();
 
   constructor(private readonly settings: TokenSettings) {
-    this.key = new TextEncoder().encode(settings.secret);
+    this.key = createSecretKey(Buffer.from(settings.secret, 'utf8'));
   }
 
   get ttl(): number {
@@ -31,9 +36,17 @@ export class AccessTokens {
 
   /** The claims of a valid token, or undefined for any forged, altered, expired or alg-none token. */
   async verify(token: string): Promise<JwtClaims | undefined> {
+    const known = this.verified.get(token);
+    if (known) {
+      if ((known.exp ?? 0) * 1000 > Date.now()) return known;
+      this.verified.delete(token);
+      return undefined;
+    }
     try {
       const { payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'], audience: 'authenticated' });
-      if (typeof payload.sub !== 'string' || payload.role !== 'authenticated') return undefined;
+      if (typeof payload.sub !== 'string' || payload.role !== 'authenticated' || typeof payload.exp !== 'number') return undefined;
+      if (this.verified.size >= CACHE_SIZE) this.verified.delete(this.verified.keys().next().value!);
+      this.verified.set(token, payload as JwtClaims);
       return payload as JwtClaims;
     } catch (err) {
       if (err instanceof errors.JOSEError || err instanceof TypeError) return undefined;
