@@ -475,9 +475,8 @@ async function assertSameWork(db: Database, apiBookingId: string, rawBookingId: 
 /** Raw: the transaction SlotService.availability runs (as anon). */
 function rawAvailability(db: Database, from: string, to: string): Promise<slotsRepo.Slot[]> {
   return db.asCaller({ role: 'anon' }, async (tx) => {
-    const settings = await catalog.getSettings(tx);
-    await slotsRepo.useBusinessTimezone(tx);
-    return slotsRepo.listOpenSlots(tx, from, to, settings.min_notice_minutes);
+    const noticeMinutes = await slotsRepo.useBusinessTimezone(tx);
+    return slotsRepo.listOpenSlots(tx, from, to, noticeMinutes);
   });
 }
 
