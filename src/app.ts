@@ -58,8 +58,6 @@ async function registerPayments(app: App, deps: AppDeps, orders: OrderService, p
   }
 }
 
-
-
 const REQUEST_ID = /^[\w.-]{1,100}$/;
 
 function createServer(deps: AppDeps): App {
