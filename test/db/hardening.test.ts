@@ -36,3 +36,31 @@ describe.each(engines)('an invitee is credited at most once, ever, on %s', (engi
     expect(await balance(t, c.id)).toBe(0);
   });
 });
+
+describe.each(engines)('a booking on a slot starts when the slot does, on %s', (engine) => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await freshDatabase(engine);
+  });
+  afterAll(() => t?.drop());
+
+  it('sets the time from the slot, whatever the writer sent', async () => {
+    const c = await makeCustomer(t.db);
+    const { rows } = await t.db.query<{ id: string; starts_at: Date }>(
+      `insert into public.availability_slots (date, start_time, end_time) values (current_date + 20, '09:00', '10:00'), (current_date + 21, '11:00', '12:00')
+       returning id, public.local_to_instant(date, start_time) as starts_at`,
+    );
+    const [first, second] = rows as [{ id: string; starts_at: Date }, { id: string; starts_at: Date }];
+    const { rows: booked } = await t.db.query<{ id: string; date_time: Date }>(
+      `insert into public.bookings (user_id, slot_id, date_time, service_type, address) values ($1, $2, $3, 'cold_plunge', '{}') returning id, date_time`,
+      [c.id, first.id, new Date(first.starts_at.getTime() + 3_600_000)],
+    );
+    expect(booked[0]!.date_time.getTime()).toBe(first.starts_at.getTime());
+    const { rows: moved } = await t.db.query<{ date_time: Date }>('update public.bookings set slot_id = $2 where id = $1 returning date_time', [booked[0]!.id, second.id]);
+    expect(moved[0]!.date_time.getTime()).toBe(second.starts_at.getTime());
+    const { rows: past } = await t.db.query<{ id: string }>(
+      `insert into public.availability_slots (date, start_time, end_time) values (current_date - 2, '09:00', '10:00') returning id`,
+    );
+    await expect(t.db.query('update public.bookings set slot_id = $2 where id = $1', [booked[0]!.id, past[0]!.id])).rejects.toMatchObject({ code: '23514', constraint: 'future_booking' });
+  });
+});
