@@ -1,4 +1,5 @@
 import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import bcrypt from 'bcryptjs';
 
 const scrypt = (password: string, salt: Buffer, keylen: number, options: ScryptOptions) =>
   new Promise<Buffer>((resolve, reject) =>
@@ -17,7 +18,12 @@ export async function hashPassword(password: string): Promise<string> {
   return `scrypt$${PARAMS.N}$${PARAMS.r}$${PARAMS.p}$${salt.toString('base64url')}$${key.toString('base64url')}`;
 }
 
+/**
+ * Checks a password against our scrypt hashes, and against the bcrypt hashes Supabase Auth
+ * (GoTrue) writes, so users created by a Supabase project can sign in here too.
+ */
 export async function verifyPassword(password: string, stored: string | null | undefined): Promise<boolean> {
+  if (stored && /^\$2[aby]\$\d{2}\$/.test(stored)) return bcrypt.compare(password, stored);
   const parts = (stored ?? '').split('$');
   if (parts.length !== 6 || parts[0] !== 'scrypt') return false;
   const [, n, r, p, salt, hash] = parts as [string, string, string, string, string, string];
