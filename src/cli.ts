@@ -1,5 +1,6 @@
 import { pathToFileURL } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
+import { pruneSessions } from './auth/repository.js';
 import { createPaymentProvider } from './payments/create.js';
 import { OrderService } from './orders/service.js';
 import { adminRoles, listAdmins, upsertAdmin, type AdminRole } from './admins/repository.js';
@@ -96,6 +97,14 @@ export function buildCli(): Command {
     .action(async () => {
       const count = await withOwnerDatabase(loadConfig(), (db) => expireReferrals(db));
       console.log(`${count} referral(s) expired`);
+    });
+
+  maintain
+    .command('prune-sessions')
+    .description('delete ended rate-limit windows and refresh tokens past their expiry')
+    .action(async () => {
+      const pruned = await withOwnerDatabase(loadConfig(), (db) => db.asCaller({ role: 'service_role' }, (tx) => pruneSessions(tx)));
+      console.log(`${pruned.rateLimits} rate-limit window(s) and ${pruned.refreshTokens} refresh token(s) deleted`);
     });
 
   maintain

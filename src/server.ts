@@ -3,6 +3,7 @@ import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/index.js';
 import { migrate } from './db/migrate.js';
 import { openPostgres } from './db/postgres.js';
+import { startSweeper } from './maintenance/sweeper.js';
 import { OrderService } from './orders/service.js';
 
 /**
@@ -28,13 +29,13 @@ export async function serve(config: Config): Promise<void> {
 
   const { buildApp } = await appModule;
   const app = await buildApp({ config, db });
-  const sweeper = startOrderSweeper(app.log, new OrderService(db, createPaymentProvider(config)), config.orderSweepSeconds);
+  const stopSweeper = startSweeper(app.log, db, new OrderService(db, createPaymentProvider(config)), config.orderSweepSeconds);
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;
     closing = true;
     app.log.info({ signal }, 'shutting down: finishing in-flight requests');
-    clearInterval(sweeper);
+    stopSweeper();
     try {
       await app.close();
     } finally {
@@ -49,20 +50,4 @@ export async function serve(config: Config): Promise<void> {
   const port = typeof address === 'object' && address ? address.port : config.port;
   const engine = config.databaseUrl ? 'PostgreSQL' : `embedded PGlite (${config.dataDir})`;
   console.log(`Recovery Machine API listening on http://${config.host}:${port} (database: ${engine}; docs at /docs)`);
-}
-
-/**
- * Every server sweeps unpaid orders past their expiry (cancelling their bookings, returning
- * credits). Rows are claimed with SKIP LOCKED, so any number of servers can run it together.
- */
-function startOrderSweeper(log: { info: (o: object, m: string) => void; error: (o: object, m: string) => void }, orders: OrderService, seconds: number) {
-  const timer = setInterval(() => {
-    orders
-      .expireUnpaid()
-      .then((count) => count > 0 && log.info({ count }, 'expired unpaid orders'))
-      .catch((err: unknown) => log.error({ err }, 'order expiry sweep failed'));
-  }, Math.max(1, seconds) * 1000);
-  timer.unref();
-  if (seconds === 0) clearInterval(timer);
-  return timer;
 }

@@ -100,3 +100,10 @@ export async function hitRateLimit(tx: Queryable, key: string, windowMs: number)
   const row = rows[0]!;
   return { hits: row.hits, resetMs: Math.max(0, row.reset_ms) };
 }
+
+/** Drops rate-limit windows that ended and refresh tokens past their expiry (a day's grace for reuse detection). */
+export async function pruneSessions(tx: Queryable): Promise<{ rateLimits: number; refreshTokens: number }> {
+  const limits = await tx.query("delete from app_private.rate_limits where window_ends < now() - interval '1 minute'");
+  const tokens = await tx.query("delete from app_private.refresh_tokens where expires_at < now() - interval '1 day'");
+  return { rateLimits: limits.rowCount, refreshTokens: tokens.rowCount };
+}

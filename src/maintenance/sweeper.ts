@@ -1,0 +1,27 @@
+import { pruneSessions } from '../auth/repository.js';
+import type { Database } from '../db/index.js';
+import type { OrderService } from '../orders/service.js';
+
+interface Log {
+  info(o: object, m: string): void;
+  error(o: object, m: string): void;
+}
+
+/**
+ * The periodic work every server does: fail unpaid orders past their expiry (their bookings
+ * cancelled, credits returned) and prune ended rate-limit windows and expired refresh tokens.
+ * Expiry claims rows with SKIP LOCKED and pruning is idempotent, so any number of servers can
+ * run it together. `seconds` = 0 turns it off (use the CLI's `maintain` commands instead).
+ */
+export function startSweeper(log: Log, db: Database, orders: OrderService, seconds: number): () => void {
+  if (seconds === 0) return () => {};
+  const sweep = async () => {
+    const expired = await orders.expireUnpaid();
+    if (expired > 0) log.info({ count: expired }, 'expired unpaid orders');
+    const pruned = await db.asCaller({ role: 'service_role' }, (tx) => pruneSessions(tx));
+    if (pruned.rateLimits + pruned.refreshTokens > 0) log.info(pruned, 'pruned ended rate limits and expired refresh tokens');
+  };
+  const timer = setInterval(() => void sweep().catch((err: unknown) => log.error({ err }, 'sweep failed')), seconds * 1000);
+  timer.unref();
+  return () => clearInterval(timer);
+}
