@@ -12,7 +12,7 @@ import type { Config } from './config.js';
 import { registerCreditRoutes } from './credits/routes.js';
 import { CreditService } from './credits/service.js';
 import type { Database } from './db/index.js';
-import { registerErrorHandling } from './http/errors.js';
+import { frameworkErrors, registerErrorHandling } from './http/errors.js';
 import { ErrorResponse } from './http/schemas.js';
 import type { App } from './http/types.js';
 import { registerBookingRoutes } from './bookings/routes.js';
@@ -73,6 +73,7 @@ function createServer(deps: AppDeps): App {
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+    frameworkErrors,
   }).withTypeProvider<TypeBoxTypeProvider>();
 }
 

@@ -50,6 +50,15 @@ export function toAppError(err: unknown): AppError | undefined {
   return undefined;
 }
 
+/**
+ * Errors Fastify raises before routing (a malformed %-escape in the path, FST_ERR_BAD_URL),
+ * answered in the same shape (the `frameworkErrors` server option).
+ */
+export function frameworkErrors(err: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const known = toAppError(err) ?? new AppError(400, 'validation_failed', 'Malformed request');
+  void send(reply, known.status >= 500 ? new AppError(400, 'validation_failed', 'Malformed request') : known);
+}
+
 export function registerErrorHandling(app: App): void {
   app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const known = toAppError(err);
