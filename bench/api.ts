@@ -20,7 +20,6 @@ import type { Caller, Database, Engine } from '../src/db/index.js';
 import { findProfile } from '../src/profiles/repository.js';
 import {
   aborting,
-  benchPostgresUrl,
   benchSettings,
   cleanUp,
   formatMs,
@@ -28,8 +27,7 @@ import {
   formatRate,
   guardProcess,
   listen,
-  openBenchPglite,
-  openScratchPostgres,
+  onEachEngine,
   printTable,
   request,
   runAutocannon,
@@ -206,45 +204,11 @@ async function main(): Promise<number> {
       `${cpus} CPUs, load average ${loadBefore.toFixed(1)}`,
   );
 
-  const results: EngineResult[] = [];
-
-  // PGlite, in memory.
-  {
-    console.log('\nPGlite: migrating an in-memory database…');
-    const db = await openBenchPglite();
-    try {
-      const result = await benchEngine('pglite', 'PGlite (in-memory, single connection)', db, settings);
-      results.push(result);
-      report(result);
-    } finally {
-      await db.close();
-    }
-  }
-
-  // PostgreSQL, on a scratch database.
-  {
-    const serverUrl = benchPostgresUrl();
-    const scratch = await openScratchPostgres(serverUrl, { prefix: 'rm_bench', poolSize: settings.poolSize });
-    if ('skipped' in scratch) {
-      console.log(`\nPostgreSQL skipped: ${scratch.skipped}`);
-    } else {
-      try {
-        const { rows } = await scratch.db.query<{ server_version: string }>('show server_version');
-        const version = rows[0]?.server_version ?? '?';
-        console.log(`\nPostgreSQL ${version}: benchmarking on scratch database ${scratch.name}…`);
-        const result = await benchEngine(
-          'postgres',
-          `PostgreSQL ${version} (scratch database ${scratch.name}, pool ${settings.poolSize})`,
-          scratch.db,
-          settings,
-        );
-        results.push(result);
-        report(result);
-      } finally {
-        await scratch.drop();
-      }
-    }
-  }
+  const results = await onEachEngine(
+    { prefix: 'rm_bench', poolSize: settings.poolSize },
+    (engine, label, db) => benchEngine(engine, label, db, settings),
+    report,
+  );
 
   let failed = false;
   for (const result of results) {

@@ -49,7 +49,6 @@ import { addDays } from '../src/slots/calendar.js';
 import * as slotsRepo from '../src/slots/repository.js';
 import { businessToday, coprimeCount, PairCursor, seedCustomers, seedRoomySlots, seedYear, type Customer, type YearSeed } from './booking-data.js';
 import {
-  benchPostgresUrl,
   benchSettings,
   cleanUp,
   envInt,
@@ -58,8 +57,7 @@ import {
   formatRate,
   guardProcess,
   listen,
-  openBenchPglite,
-  openScratchPostgres,
+  onEachEngine,
   percentile,
   printTable,
   request,
@@ -665,38 +663,11 @@ async function main(): Promise<number> {
       `(${ROUNDS_LABEL}) after ${settings.warmupSeconds} s warm-up, PostgreSQL pool ${settings.poolSize}; ` +
       `client, server and raw loops in one Node ${process.version} process`,
   );
-  const results: EngineResult[] = [];
-
-  {
-    console.log('\nPGlite: migrating an in-memory database…');
-    const db = await openBenchPglite();
-    try {
-      const result = await benchEngine('pglite', 'PGlite (in-memory, single connection)', db, settings);
-      results.push(result);
-      report(result);
-    } finally {
-      await db.close();
-    }
-  }
-
-  {
-    const scratch = await openScratchPostgres(benchPostgresUrl(), { prefix: 'rm_bench_booking', poolSize: settings.poolSize });
-    if ('skipped' in scratch) {
-      console.log(`\nPostgreSQL skipped: ${scratch.skipped}`);
-    } else {
-      try {
-        const { rows } = await scratch.db.query<{ server_version: string }>('show server_version');
-        const version = rows[0]?.server_version ?? '?';
-        console.log(`\nPostgreSQL ${version}: benchmarking on scratch database ${scratch.name}…`);
-        const label = `PostgreSQL ${version} (scratch database ${scratch.name}, pool ${settings.poolSize})`;
-        const result = await benchEngine('postgres', label, scratch.db, settings);
-        results.push(result);
-        report(result);
-      } finally {
-        await scratch.drop();
-      }
-    }
-  }
+  const results = await onEachEngine(
+    { prefix: 'rm_bench_booking', poolSize: settings.poolSize },
+    (engine, label, db) => benchEngine(engine, label, db, settings),
+    report,
+  );
 
   console.log('');
   for (const r of results) {

@@ -11,7 +11,7 @@ import { performance } from 'node:perf_hooks';
 // @ts-ignore -- untyped CommonJS module
 import autocannonUntyped from 'autocannon';
 import pg from 'pg';
-import type { Database } from '../src/db/index.js';
+import type { Database, Engine } from '../src/db/index.js';
 import { migrate } from '../src/db/migrate.js';
 import { openPglite } from '../src/db/pglite.js';
 import { openPostgres } from '../src/db/postgres.js';
@@ -482,4 +482,42 @@ export function formatTable(headers: string[], rows: string[][]): string {
 
 export function printTable(headers: string[], rows: string[][]): void {
   console.log(formatTable(headers, rows));
+}
+
+/**
+ * Runs one engine's benchmark on an in-memory PGlite, then on a scratch PostgreSQL database
+ * (skipped with a note when no server is reachable), printing each result as it comes.
+ */
+export async function onEachEngine<R>(
+  options: { prefix: string; poolSize: number },
+  bench: (engine: Engine, label: string, db: Database) => Promise<R>,
+  report: (result: R) => void,
+): Promise<R[]> {
+  const results: R[] = [];
+  console.log('\nPGlite: migrating an in-memory database…');
+  const db = await openBenchPglite();
+  try {
+    const result = await bench('pglite', 'PGlite (in-memory, single connection)', db);
+    results.push(result);
+    report(result);
+  } finally {
+    await db.close();
+  }
+
+  const scratch = await openScratchPostgres(benchPostgresUrl(), options);
+  if ('skipped' in scratch) {
+    console.log(`\nPostgreSQL skipped: ${scratch.skipped}`);
+    return results;
+  }
+  try {
+    const { rows } = await scratch.db.query<{ server_version: string }>('show server_version');
+    const version = rows[0]?.server_version ?? '?';
+    console.log(`\nPostgreSQL ${version}: benchmarking on scratch database ${scratch.name}…`);
+    const result = await bench('postgres', `PostgreSQL ${version} (scratch database ${scratch.name}, pool ${options.poolSize})`, scratch.db);
+    results.push(result);
+    report(result);
+  } finally {
+    await scratch.drop();
+  }
+  return results;
 }
