@@ -1,7 +1,8 @@
+import { signedIn } from '../auth/caller.js';
 import * as catalog from '../catalog/repository.js';
 import { quote, type AddOnSelection } from '../catalog/pricing.js';
 import { elevateToService, type Caller, type Database, type Queryable } from '../db/index.js';
-import { AppError, conflict, notFound, unauthorized, unprocessable } from '../errors.js';
+import { AppError, conflict, notFound, unprocessable } from '../errors.js';
 import * as profiles from '../profiles/repository.js';
 import type { Address } from '../profiles/repository.js';
 import * as slots from '../slots/repository.js';
@@ -29,11 +30,6 @@ export interface NewBookingResult {
 }
 
 const MINUTE = 60_000;
-
-function customerId(caller: Caller): string {
-  if (caller.role !== 'authenticated') throw unauthorized();
-  return caller.claims.sub;
-}
 
 /** The checks a slot must pass to take a booking, in the order a customer would want to hear them. */
 function assertBookable(slot: slots.Slot | undefined, settings: catalog.Settings): asserts slot is slots.Slot {
@@ -81,7 +77,7 @@ export class BookingService {
    * balances are enforced by the database under concurrency.
    */
   async create(caller: Caller, request: BookingRequest): Promise<NewBookingResult> {
-    const userId = customerId(caller);
+    const userId = signedIn(caller);
     return this.db.asCaller(caller, async (tx) => {
       const settings = await catalog.getSettings(tx);
       const priced = quote(await catalog.listServices(tx), await catalog.listAddOns(tx), request.service_type, request.add_ons);
@@ -117,7 +113,7 @@ export class BookingService {
   }
 
   async get(caller: Caller, id: string): Promise<repo.Booking> {
-    customerId(caller);
+    signedIn(caller);
     const booking = await this.db.asCaller(caller, (tx) => repo.findBooking(tx, id));
     if (!booking) throw notFound('Booking');
     return booking;
@@ -125,7 +121,7 @@ export class BookingService {
 
   /** Own bookings for customers; staff see everyone's and may filter by customer. */
   async list(caller: Caller, filter: repo.BookingFilter): Promise<{ bookings: repo.Booking[]; total: number }> {
-    const userId = customerId(caller);
+    const userId = signedIn(caller);
     return this.db.asCaller(caller, async (tx) => {
       const staff = atLeast(await staffRole(tx), 'operator');
       return repo.listBookings(tx, staff ? filter : { ...filter, customer: userId });
@@ -133,7 +129,7 @@ export class BookingService {
   }
 
   async cancel(caller: Caller, id: string): Promise<repo.Booking> {
-    customerId(caller);
+    signedIn(caller);
     return this.db.asCaller(caller, async (tx) => {
       // Visibility (RLS) first, without locks; then lock in the order payments use (order, then
       // booking), so a cancel racing a payment webhook or the expiry sweep cannot deadlock.
@@ -154,7 +150,7 @@ export class BookingService {
 
   /** Moves a booking to another slot atomically: the new place is taken before the old is freed. */
   async reschedule(caller: Caller, id: string, slotId: string): Promise<repo.Booking> {
-    customerId(caller);
+    signedIn(caller);
     return this.db.asCaller(caller, async (tx) => {
       const { booking, staff, settings } = await this.loadForChange(tx, id);
       if (booking.status !== 'scheduled' && booking.status !== 'confirmed') {

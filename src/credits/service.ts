@@ -1,7 +1,7 @@
 import type { Caller, Database } from '../db/index.js';
-import { notFound, unauthorized, validationFailed } from '../errors.js';
+import { notFound, validationFailed } from '../errors.js';
 import { requireStaff } from '../staff/access.js';
-import { signedIn } from '../profiles/service.js';
+import { signedIn } from '../auth/caller.js';
 import * as repo from './repository.js';
 
 export class CreditService {
@@ -22,9 +22,8 @@ export class CreditService {
    * allows admins exactly this insert). A balance never goes below zero (422 insufficient_credits).
    */
   async adjust(caller: Caller, customerId: string, amount: number, description: string): Promise<{ transaction: repo.LedgerRow; balance: number }> {
-    if (caller.role !== 'authenticated') throw unauthorized();
+    const adminId = signedIn(caller);
     if (amount === 0) throw validationFailed('An adjustment cannot be 0', { field: 'amount' });
-    const adminId = caller.claims.sub;
     return this.db.asCaller(caller, async (tx) => {
       await requireStaff(tx, caller, 'admin');
       if ((await repo.balanceOf(tx, customerId)) === undefined) throw notFound('Customer');

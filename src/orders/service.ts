@@ -1,7 +1,8 @@
+import { signedIn } from '../auth/caller.js';
 import type { Settings } from '../catalog/repository.js';
 import * as credits from '../credits/repository.js';
 import { elevateToService, type Caller, type Database, type Queryable } from '../db/index.js';
-import { AppError, conflict, notFound, unauthorized, unprocessable } from '../errors.js';
+import { AppError, conflict, notFound, unprocessable } from '../errors.js';
 import { PaymentProviderError, type PaymentProvider } from '../payments/provider.js';
 import { atLeast, requireStaff, staffRole } from '../staff/access.js';
 import * as repo from './repository.js';
@@ -108,8 +109,7 @@ export class OrderService {
   }
 
   async list(caller: Caller, filter: { status?: repo.OrderStatus; customer?: string; limit: number; offset: number }) {
-    if (caller.role !== 'authenticated') throw unauthorized();
-    const userId = caller.claims.sub;
+    const userId = signedIn(caller);
     return this.db.asCaller(caller, async (tx) => {
       const admin = atLeast(await staffRole(tx), 'admin');
       return repo.listOrders(tx, admin ? filter : { ...filter, customer: userId });
@@ -117,7 +117,7 @@ export class OrderService {
   }
 
   async get(caller: Caller, id: string): Promise<repo.Order> {
-    if (caller.role !== 'authenticated') throw unauthorized();
+    signedIn(caller);
     const order = await this.db.asCaller(caller, (tx) => repo.findOrder(tx, id));
     if (!order) throw notFound('Order');
     return order;
@@ -129,7 +129,7 @@ export class OrderService {
    */
   async refund(caller: Caller, orderId: string, request: { amount_cents?: number; to: 'card' | 'credits' }): Promise<repo.Order> {
     return this.db.asCaller(caller, async (tx) => {
-      const adminId = caller.role === 'authenticated' ? caller.claims.sub : undefined;
+      const adminId = signedIn(caller);
       await requireStaff(tx, caller, 'admin');
       await elevateToService(tx);
       const order = await repo.findOrder(tx, orderId, true);

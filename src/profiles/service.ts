@@ -1,11 +1,7 @@
 import type { Caller, Database } from '../db/index.js';
-import { notFound, unauthorized } from '../errors.js';
+import { signedIn } from '../auth/caller.js';
+import { notFound } from '../errors.js';
 import * as repo from './repository.js';
-
-function signedIn(caller: Caller): string {
-  if (caller.role !== 'authenticated') throw unauthorized();
-  return caller.claims.sub;
-}
 
 export class ProfileService {
   constructor(private readonly db: Database) {}
@@ -25,4 +21,3 @@ export class ProfileService {
   }
 }
 
-export { signedIn };

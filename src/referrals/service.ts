@@ -1,6 +1,7 @@
+import { signedIn } from '../auth/caller.js';
 import { normalizeEmail } from '../auth/service.js';
 import { elevateToService, type Caller, type Database } from '../db/index.js';
-import { AppError, notFound, unauthorized, unprocessable } from '../errors.js';
+import { AppError, notFound, unprocessable } from '../errors.js';
 import { enqueue } from '../outbox/repository.js';
 import * as profiles from '../profiles/repository.js';
 import * as repo from './repository.js';
@@ -27,8 +28,7 @@ export class ReferralService {
    * notifications worker, in the same transaction.
    */
   async invite(caller: Caller, emailInput: string): Promise<repo.Referral & { invite_url: string }> {
-    if (caller.role !== 'authenticated') throw unauthorized();
-    const userId = caller.claims.sub;
+    const userId = signedIn(caller);
     const email = normalizeEmail(emailInput);
     return this.db.asCaller(caller, async (tx) => {
       const me = await profiles.findProfile(tx, userId);
@@ -56,8 +56,7 @@ export class ReferralService {
   }
 
   async mine(caller: Caller): Promise<ReferralOverview> {
-    if (caller.role !== 'authenticated') throw unauthorized();
-    const userId = caller.claims.sub;
+    const userId = signedIn(caller);
     return this.db.asCaller(caller, async (tx) => {
       const me = await profiles.findProfile(tx, userId);
       if (!me || !me.referral_code) throw notFound('Profile');

@@ -1,6 +1,7 @@
 import type { AdminRole } from '../admins/repository.js';
+import { signedIn } from '../auth/caller.js';
 import type { Caller, Queryable } from '../db/index.js';
-import { forbidden, unauthorized } from '../errors.js';
+import { forbidden } from '../errors.js';
 
 const rank: Record<AdminRole, number> = { operator: 1, admin: 2, super_admin: 3 };
 
@@ -16,7 +17,7 @@ export function atLeast(role: AdminRole | null, min: AdminRole): boolean {
 
 /** Throws 401 for signed-out callers and 403 for callers below `min`. */
 export async function requireStaff(tx: Queryable, caller: Caller, min: AdminRole): Promise<AdminRole> {
-  if (caller.role !== 'authenticated') throw unauthorized();
+  signedIn(caller);
   const role = await staffRole(tx);
   if (!atLeast(role, min)) throw forbidden(`This needs the ${min} role`);
   return role!;
