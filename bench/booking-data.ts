@@ -22,8 +22,8 @@ export interface Customer {
 export async function seedCustomers(db: Database, count: number, tag: string): Promise<Customer[]> {
   return db.transaction(async (tx) => {
     const { rows } = await tx.query<Customer>(
-      `insert into auth.users (email, encrypted_password, raw_user_meta_data, raw_app_meta_data, aud, role, email_confirmed_at)
-       select format('bench-%s-%s@example.com', $2::text, n), null, jsonb_build_object('full_name', 'Bench Customer ' || n),
+      `insert into auth.users (id, email, encrypted_password, raw_user_meta_data, raw_app_meta_data, aud, role, email_confirmed_at)
+       select gen_random_uuid(), format('bench-%s-%s@example.com', $2::text, n), null, jsonb_build_object('full_name', 'Bench Customer ' || n),
               '{"provider": "email", "providers": ["email"]}'::jsonb, 'authenticated', 'authenticated', now()
          from generate_series(1, $1::int) as n
        returning id, email`,

@@ -54,7 +54,7 @@ export async function makeCustomer(db: Queryable, options: CustomerOptions = {})
   if (options.phone !== undefined) meta.phone = options.phone;
   if (options.referral_code !== undefined) meta.referral_code = options.referral_code;
   const { rows } = await db.query<{ id: string }>(
-    'insert into auth.users (email, phone, raw_user_meta_data) values ($1, $2, $3) returning id',
+    'insert into auth.users (id, email, phone, raw_user_meta_data) values (gen_random_uuid(), $1, $2, $3) returning id',
     [email, options.auth_phone ?? null, JSON.stringify(meta)],
   );
   const id = rows[0]!.id;
@@ -253,5 +253,5 @@ export function pgError(code: string, constraintOrMessage?: { constraint?: strin
 
 /** An auth user without a profile (signup trigger off), for inserting a profile by hand. */
 export async function makeBareAuthUser(db: Database, email = uniqueEmail('bare')): Promise<string> {
-  return asReplica(db, async (tx) => (await tx.query<{ id: string }>('insert into auth.users (email) values ($1) returning id', [email])).rows[0]!.id);
+  return asReplica(db, async (tx) => (await tx.query<{ id: string }>('insert into auth.users (id, email) values (gen_random_uuid(), $1) returning id', [email])).rows[0]!.id);
 }

@@ -432,7 +432,7 @@ describe.each(engines)('triggers on %s', (engine) => {
     it('a slot with 5 places takes exactly 5 of 50 concurrent bookings', async () => {
       const slot = await makeSlot(db, { max_bookings: 5 });
       const { rows: users } = await db.query<{ id: string }>(
-        `insert into auth.users (email) select 'rush-' || g || '-' || $1 || '@example.test' from generate_series(1, 50) g returning id`,
+        `insert into auth.users (id, email) select gen_random_uuid(), 'rush-' || g || '-' || $1 || '@example.test' from generate_series(1, 50) g returning id`,
         [slot.id],
       );
       const results = await Promise.allSettled(
