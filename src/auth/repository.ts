@@ -11,7 +11,7 @@ export async function createUser(
   tx: Queryable,
   user: { email: string; passwordHash: string; meta: Record<string, unknown> },
 ): Promise<AuthUser> {
-  const { rows } = await tx.query<AuthUser>('select id, email from public.create_auth_user($1, $2, $3)', [
+  const { rows } = await tx.query<AuthUser>('select id, email from app_private.create_auth_user($1, $2, $3)', [
     user.email,
     user.passwordHash,
     JSON.stringify(user.meta),
@@ -21,19 +21,19 @@ export async function createUser(
 
 export async function findUserByEmail(tx: Queryable, email: string): Promise<(AuthUser & { encrypted_password: string | null }) | undefined> {
   const { rows } = await tx.query<AuthUser & { encrypted_password: string | null }>(
-    'select id, email, encrypted_password from public.auth_user_by_email($1)',
+    'select id, email, encrypted_password from app_private.auth_user_by_email($1)',
     [email],
   );
   return rows[0];
 }
 
 export async function findUserById(tx: Queryable, id: string): Promise<AuthUser | undefined> {
-  const { rows } = await tx.query<AuthUser>('select id, email from public.auth_user_by_id($1)', [id]);
+  const { rows } = await tx.query<AuthUser>('select id, email from app_private.auth_user_by_id($1)', [id]);
   return rows[0];
 }
 
 export async function recordSignIn(tx: Queryable, userId: string): Promise<void> {
-  await tx.query('select public.record_sign_in($1)', [userId]);
+  await tx.query('select app_private.record_sign_in($1)', [userId]);
 }
 
 export async function referralCodeExists(tx: Queryable, code: string): Promise<boolean> {

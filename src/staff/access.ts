@@ -7,7 +7,7 @@ const rank: Record<AdminRole, number> = { operator: 1, admin: 2, super_admin: 3 
 
 /** The caller's staff role inside a transaction running as the caller (null for customers). */
 export async function staffRole(tx: Queryable): Promise<AdminRole | null> {
-  const { rows } = await tx.query<{ role: AdminRole | null }>('select public.admin_role_of_current_user() as role');
+  const { rows } = await tx.query<{ role: AdminRole | null }>('select app_hidden.admin_role_of_current_user() as role');
   return rows[0]?.role ?? null;
 }
 

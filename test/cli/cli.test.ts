@@ -168,7 +168,7 @@ describe.each(engines)('recovery CLI on %s', SLOW, (engine) => {
     // Break the books behind the guards' back (triggers off for this one transaction).
     await withOwner((db) =>
       db.transaction(async (tx) => {
-        const { rows } = await tx.query<{ id: string }>("select id from public.create_auth_user('broken@example.com', null, '{}'::jsonb)");
+        const { rows } = await tx.query<{ id: string }>("select id from app_private.create_auth_user('broken@example.com', null, '{}'::jsonb)");
         await tx.query('set local session_replication_role = replica');
         await tx.query('update public.profiles set credits = 7 where id = $1', [rows[0]!.id]);
       }),

@@ -357,13 +357,13 @@ describe.each(engines)('row level security on %s', (engine) => {
     it('cannot call the privileged functions', async () => {
       await expect(as(alice, (tx) => tx.query('select public.expire_referrals()'))).rejects.toMatchObject(DENIED);
       await expect(as(alice, (tx) => tx.query('select public.accept_referral($1, $2)', [alice.id, bob.referral_code]))).rejects.toMatchObject(DENIED);
-      await expect(as(alice, (tx) => tx.query(`select * from public.create_auth_user('x@example.test', 'x', '{}')`))).rejects.toMatchObject(DENIED);
+      await expect(as(alice, (tx) => tx.query(`select * from app_private.create_auth_user('x@example.test', 'x', '{}')`))).rejects.toMatchObject(DENIED);
       await expect(as(alice, (tx) => tx.query('select * from auth.users'))).rejects.toMatchObject(DENIED);
     });
 
     it('is not an admin by claiming an admin email in the JWT', async () => {
       const spoof: Caller = { role: 'authenticated', claims: { sub: alice.id, role: 'authenticated', email: superAdmin.email } };
-      expect(await as(spoof, async (tx) => (await tx.query<{ a: boolean }>('select public.is_admin() as a')).rows[0]!.a)).toBe(false);
+      expect(await as(spoof, async (tx) => (await tx.query<{ a: boolean }>('select app_hidden.is_admin() as a')).rows[0]!.a)).toBe(false);
       expect(await as(spoof, (tx) => count(tx, 'select 1 from profiles'))).toBe(1);
     });
   });
@@ -403,7 +403,7 @@ describe.each(engines)('row level security on %s', (engine) => {
         await tx.query(`select set_config('role', 'anon', true), set_config('request.jwt.claims', $1, true)`, [
           JSON.stringify({ sub: superAdmin.id, role: 'anon' }),
         ]);
-        return (await tx.query<{ a: boolean }>('select public.is_admin() as a')).rows[0]!.a;
+        return (await tx.query<{ a: boolean }>('select app_hidden.is_admin() as a')).rows[0]!.a;
       });
       expect(spoofed).toBe(false);
     });
@@ -546,9 +546,9 @@ describe.each(engines)('row level security on %s', (engine) => {
         await tx.query(`insert into admins (email, role) values ($1, 'operator')`, [lower.email.toUpperCase()]);
       });
       expect(await as(lower, (tx) => count(tx, 'select 1 from bookings'))).toBe(await ownerCount('select 1 from bookings'));
-      expect(await as(lower, async (tx) => (await tx.query<{ r: string }>('select public.admin_role_of_current_user() as r')).rows[0]!.r)).toBe('operator');
+      expect(await as(lower, async (tx) => (await tx.query<{ r: string }>('select app_hidden.admin_role_of_current_user() as r')).rows[0]!.r)).toBe('operator');
       // And a plain customer is none of these.
-      expect(await as(callerOf(alice), async (tx) => (await tx.query<{ r: string | null }>('select public.admin_role_of_current_user() as r')).rows[0]!.r)).toBeNull();
+      expect(await as(callerOf(alice), async (tx) => (await tx.query<{ r: string | null }>('select app_hidden.admin_role_of_current_user() as r')).rows[0]!.r)).toBeNull();
     });
   });
 });

@@ -7,6 +7,7 @@ import type { Database } from '../../src/db/index.js';
 import { listMigrations, migrate } from '../../src/db/migrate.js';
 import { openPostgres } from '../../src/db/postgres.js';
 import { freshDatabase } from '../helpers/db.js';
+import { supabaseAuthSignUp, supabaseAuthTables } from '../helpers/supabase-auth.js';
 import { adminUrl, databaseUrl } from '../helpers/urls.js';
 
 const base = process.env.TEST_DATABASE_URL;
@@ -19,20 +20,7 @@ create schema auth authorization supabase_auth_admin;
 grant usage on schema auth to anon, authenticated, service_role, ${migrator};
 
 set role supabase_auth_admin;
-create table auth.users (
-  id uuid not null default gen_random_uuid() primary key,
-  aud text,
-  role text,
-  email text unique,
-  encrypted_password text,
-  email_confirmed_at timestamptz,
-  last_sign_in_at timestamptz,
-  raw_app_meta_data jsonb default '{}'::jsonb,
-  raw_user_meta_data jsonb default '{}'::jsonb,
-  phone text,
-  created_at timestamptz default now(),
-  updated_at timestamptz default now()
-);
+${supabaseAuthTables}
 create function auth.uid() returns uuid language sql stable as $$
   select coalesce(nullif(current_setting('request.jwt.claim.sub', true), ''),
                   (nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'sub'))::uuid $$;
@@ -47,8 +35,11 @@ create function auth.jwt() returns jsonb language sql stable as $$
                   nullif(current_setting('request.jwt.claims', true), ''))::jsonb $$;
 revoke all on table auth.users from public, anon, authenticated;
 grant all on table auth.users to service_role;
--- What Supabase grants the postgres role on auth.users: enough for foreign keys and triggers.
-grant select, references, trigger on table auth.users to ${migrator};
+revoke all on table auth.identities from public, anon, authenticated;
+grant all on table auth.identities to service_role;
+-- What Supabase grants the postgres role on auth.users and auth.identities: reading and writing
+-- (the auth service's SECURITY DEFINER entry points), foreign keys and triggers; not ownership.
+grant select, insert, update, delete, references, trigger on table auth.users, auth.identities to ${migrator};
 grant execute on function auth.uid(), auth.role(), auth.email(), auth.jwt() to anon, authenticated, service_role, ${migrator};
 reset role;
 
@@ -67,10 +58,10 @@ const apiRolePrivileges = `
 with api(role) as (values ('anon'), ('authenticated')),
 rels as (
   select c.oid, n.nspname || '.' || c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
-  where n.nspname in ('public', 'app_private', 'supabase_migrations') and c.relkind in ('r', 'v', 'S')
+  where n.nspname in ('public', 'app_private', 'app_hidden', 'supabase_migrations') and c.relkind in ('r', 'v', 'S')
 )
 select api.role, 'schema ' || s.nspname as object, 'USAGE' as privilege from api, pg_namespace s
-  where s.nspname in ('public', 'app_private', 'supabase_migrations', 'auth') and has_schema_privilege(api.role, s.oid, 'USAGE')
+  where s.nspname in ('public', 'app_private', 'app_hidden', 'supabase_migrations', 'auth') and has_schema_privilege(api.role, s.oid, 'USAGE')
 union all
 select api.role, r.name, p.privilege from api, rels r,
   unnest(array['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER']) p(privilege)
@@ -83,7 +74,7 @@ select api.role, r.name || '.' || a.attname, p.privilege from api, rels r
 union all
 select api.role, n.nspname || '.' || f.oid::regprocedure::text, 'EXECUTE' from api, pg_proc f
   join pg_namespace n on n.oid = f.pronamespace
-  where n.nspname in ('public', 'app_private') and has_function_privilege(api.role, f.oid, 'EXECUTE')
+  where n.nspname in ('public', 'app_private', 'app_hidden') and has_function_privilege(api.role, f.oid, 'EXECUTE')
 order by 1, 2, 3`;
 
 describe.runIf(Boolean(base))('migrations on a database prepared like Supabase (PostgreSQL)', () => {
@@ -116,7 +107,8 @@ describe.runIf(Boolean(base))('migrations on a database prepared like Supabase (
         end loop;
       end $$`);
     await admin.query(`drop role if exists ${migrator}`);
-    await admin.query(`create role ${migrator} login nosuperuser nocreatedb nocreaterole`);
+    // Like Supabase's postgres role: not a superuser, but BYPASSRLS (auth.users has RLS on).
+    await admin.query(`create role ${migrator} login nosuperuser nocreatedb nocreaterole bypassrls`);
     await admin.query(`grant anon, authenticated, service_role to ${migrator}`);
     await admin.query(`grant create on database ${dbName} to ${migrator}`);
 
@@ -218,11 +210,15 @@ describe.runIf(Boolean(base))('migrations on a database prepared like Supabase (
 
   it('a signup (auth.users insert by the auth service) makes the profile', async () => {
     const email = `supabase-${process.pid}@example.test`;
-    const { rows } = await superuser.query<{ id: string }>(
-      `insert into auth.users (email, raw_user_meta_data) values ($1, '{"full_name": "Sam Supabase"}') returning id`,
-      [email.toUpperCase()],
-    );
-    const id = rows[0]!.id;
+    // As Supabase Auth writes it, as supabase_auth_admin (explicit id: the column has no default).
+    const id = await superuser.withSession(async (s) => {
+      await s.exec('set role supabase_auth_admin');
+      try {
+        return await supabaseAuthSignUp(s, { email, meta: { full_name: 'Sam Supabase' } });
+      } finally {
+        await s.exec('reset role');
+      }
+    });
     const profile = await superuser.query('select email, full_name, credits, referral_code ~ $2 as code_ok from public.profiles where id = $1', [
       id,
       '^[A-Z0-9]{8}$',
@@ -233,5 +229,50 @@ describe.runIf(Boolean(base))('migrations on a database prepared like Supabase (
       (await tx.query<{ id: string }>('select id from public.profiles')).rows.map((r) => r.id),
     );
     expect(seen).toEqual([id]);
+  });
+
+  it("our auth service's create_auth_user (owned by the non-superuser migrator) makes a complete user with an identity", async () => {
+    const email = `service-${process.pid}@example.test`;
+    const { rows } = await asMigrator.asCaller({ role: 'service_role' }, (tx) =>
+      tx.query<{ id: string }>('select id from app_private.create_auth_user($1, $2, $3)', [email, 'hash', '{}']),
+    );
+    const id = rows[0]!.id;
+    const user = await superuser.query(
+      `select instance_id, aud, confirmation_token, recovery_token, email_change_token_new, email_change, created_at is not null as dated,
+              (select provider || ':' || provider_id from auth.identities i where i.user_id = u.id) as identity,
+              (select email from public.profiles p where p.id = u.id) as profile
+       from auth.users u where id = $1`,
+      [id],
+    );
+    expect(user.rows).toEqual([
+      {
+        instance_id: '00000000-0000-0000-0000-000000000000',
+        aud: 'authenticated',
+        confirmation_token: '',
+        recovery_token: '',
+        email_change_token_new: '',
+        email_change: '',
+        dated: true,
+        identity: `email:${id}`,
+        profile: email,
+      },
+    ]);
+  });
+
+  it('a phone sign-up (no email) succeeds as supabase_auth_admin; the profile comes with the email', async () => {
+    const asAuthAdmin = <T>(work: (s: Parameters<Parameters<Database['withSession']>[0]>[0]) => Promise<T>) =>
+      superuser.withSession(async (s) => {
+        await s.exec('set role supabase_auth_admin');
+        try {
+          return await work(s);
+        } finally {
+          await s.exec('reset role');
+        }
+      });
+    const id = await asAuthAdmin((s) => supabaseAuthSignUp(s, { phone: `1555${process.pid}` }));
+    expect((await superuser.query('select 1 from public.profiles where id = $1', [id])).rowCount).toBe(0);
+    await asAuthAdmin((s) => s.query('update auth.users set email = $2 where id = $1', [id, `phone-${process.pid}@example.test`]));
+    const profile = await superuser.query('select email from public.profiles where id = $1', [id]);
+    expect(profile.rows).toEqual([{ email: `phone-${process.pid}@example.test` }]);
   });
 });

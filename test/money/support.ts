@@ -52,7 +52,7 @@ const tokensByApp = new WeakMap<TestApp, AccessTokens>();
 export async function makeCustomer(t: TestApp, fields: { email?: string; referral_code?: string } = {}): Promise<Customer> {
   const email = (fields.email ?? uniqueEmail('money')).toLowerCase();
   const meta = fields.referral_code ? { referral_code: fields.referral_code.toUpperCase() } : {};
-  const { rows } = await t.db.query<{ id: string; email: string }>('select id, email from public.create_auth_user($1, $2, $3)', [
+  const { rows } = await t.db.query<{ id: string; email: string }>('select id, email from app_private.create_auth_user($1, $2, $3)', [
     email,
     'not-a-password-hash',
     JSON.stringify(meta),
