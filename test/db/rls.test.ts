@@ -511,6 +511,15 @@ describe.each(engines)('row level security on %s', (engine) => {
       expect((await as(admin, (tx) => tx.query(`update services set sort_order = 9 where key = 'combo'`))).rowCount).toBe(1);
       expect(await as(admin, (tx) => count(tx, 'select 1 from services'))).toBe(4); // inactive ones too
       expect((await as(admin, (tx) => tx.query('update business_settings set min_notice_minutes = 60'))).rowCount).toBe(1);
+      // One policy per action (services_insert_admin, add_ons_update_admin, ...): admins add and edit.
+      const added = await as(admin, (tx) =>
+        tx.query(`insert into services (key, name, duration_minutes, price_cents, active) values ('admin_added', 'Added', 30, 100, false)`),
+      );
+      expect(added.rowCount).toBe(1);
+      expect((await as(admin, (tx) => tx.query(`insert into add_ons (key, name, price_cents, active) values ('admin_added', 'Added', 100, false)`))).rowCount).toBe(1);
+      expect((await as(admin, (tx) => tx.query(`update add_ons set sort_order = 9 where key = 'retired_add_on'`))).rowCount).toBe(1);
+      // Deleting stays ungranted: the catalog retires entries (active = false).
+      await expect(as(admin, (tx) => tx.query(`delete from services where key = 'admin_added'`))).rejects.toMatchObject(DENIED);
     });
 
     it('cannot manage admins', async () => {
