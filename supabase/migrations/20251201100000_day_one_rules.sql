@@ -87,7 +87,7 @@ language sql
 stable
 set search_path = ''
 as $$
-  select pg_catalog.tstzrange(i.starts, pg_catalog.greatest(i.starts, i.ends), '[)')
+  select pg_catalog.tstzrange(i.starts, greatest(i.starts, i.ends), '[)')
   from (select coalesce((select s.timezone from public.business_settings s where s.id), 'America/Los_Angeles') as tz) as z,
        lateral (select (p_date + p_start) at time zone z.tz as starts, (p_date + p_end) at time zone z.tz as ends) as i
 $$;
