@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makePastSlot } from '../db/support.js';
 import { engines } from '../helpers/db.js';
 import { ADDRESS, bearer, errorCode, futureDate, signup, signupStaff, startApp, type SignedUp, type TestApp } from '../helpers/app.js';
 
@@ -47,8 +48,12 @@ describe.each(engines)('booking engine on %s', (engine) => {
   });
 
   it('books a slot priced from the catalog, never from the client', async () => {
-    const slot = await makeSlot(2);
+    const slot = await makeSlot(2, '09:00', '10:30');
     const user = await customer();
+    // 75 minutes do not fit an hour: the booking would run into the next slot.
+    const hour = await makeSlot(2, '09:00', '10:00');
+    const tooLong = await book(user, { slot_id: hour.id, service_type: 'combo', add_ons: { family: true } });
+    expect([tooLong.statusCode, errorCode(tooLong)], tooLong.body).toEqual([422, 'slot_too_short']);
     const res = await book(user, { slot_id: slot.id, service_type: 'combo', add_ons: { family: true, extra_visits: 2, towels: false }, notes: 'Gate code 42' });
     expect(res.statusCode, res.body).toBe(201);
     const { booking } = res.json();
@@ -93,10 +98,8 @@ describe.each(engines)('booking engine on %s', (engine) => {
   });
 
   it('refuses past slots and slots inside the minimum notice as too_late', async () => {
-    const { rows: past } = await t.db.query<{ id: string }>(
-      `insert into public.availability_slots (date, start_time, end_time) values (current_date - 3, '09:00', '10:00') returning id`,
-    );
-    const pastRes = await book(await customer(), { slot_id: past[0]!.id, service_type: 'cold_plunge' });
+    const past = await makePastSlot(t.db, 3);
+    const pastRes = await book(await customer(), { slot_id: past, service_type: 'cold_plunge' });
     expect([pastRes.statusCode, errorCode(pastRes)]).toEqual([422, 'too_late']);
 
     const soon = await makeSlot(1); // ~11+ days ahead: inside a 30-day notice
