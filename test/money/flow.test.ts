@@ -267,7 +267,7 @@ describe.each(engines)('money: the offline flow on %s', (engine) => {
     const after = await orderRow(t, order.id);
     expect(after).toMatchObject({ status: 'refunded', refunded_cents: 40000, card_refunded_cents: 40000 });
     // The echo of our own refund is not an anomaly for staff to review.
-    expect(after.metadata.needs_review).toBeUndefined();
+    expect(after.staff_flags?.needs_review).toBeUndefined();
     expect(await orderLedger(t, order.id)).toEqual([]);
   });
 
@@ -301,7 +301,7 @@ describe.each(engines)('money: the offline flow on %s', (engine) => {
     // The card refund's webhook (the fake sends it after the call) was our own: nothing to review.
     const [cardRefund] = await cardRefundIds(t, order.id);
     expect(await waitForEvent(t, `credit:${cardRefund}`)).toEqual({ outcome: 'no_change' });
-    expect((await orderRow(t, order.id)).metadata.needs_review).toBeUndefined();
+    expect((await orderRow(t, order.id)).staff_flags?.needs_review).toBeUndefined();
   });
 
   it('refuses spending more credits than the balance, and leaves nothing behind', async () => {
