@@ -153,6 +153,10 @@ describe.each(engines)('booking engine on %s', (engine) => {
     await book(await customer(), { slot_id: full.id, service_type: 'cold_plunge' });
     const blocked = await t.app.inject({ method: 'POST', url: `/api/bookings/${booking.id}/reschedule`, headers: bearer(user.token), payload: { slot_id: full.id } });
     expect([blocked.statusCode, errorCode(blocked)]).toEqual([409, 'slot_full']);
+    // A 45-minute sauna does not fit a 30-minute slot: refused, and the booking stays where it was.
+    const short = await makeSlot(1, '09:00', '09:30');
+    const tooShort = await t.app.inject({ method: 'POST', url: `/api/bookings/${booking.id}/reschedule`, headers: bearer(user.token), payload: { slot_id: short.id } });
+    expect([tooShort.statusCode, errorCode(tooShort)], tooShort.body).toEqual([422, 'slot_too_short']);
 
     const moved = await t.app.inject({ method: 'POST', url: `/api/bookings/${booking.id}/reschedule`, headers: bearer(user.token), payload: { slot_id: slotB.id } });
     expect(moved.statusCode, moved.body).toBe(200);
