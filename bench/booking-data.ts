@@ -51,16 +51,28 @@ interface SeededSlot {
   starts_at: string;
 }
 
-/** `perDay` hourly slots from 08:00 local on each of `days` days from `firstDay` (offset from today), in time order. */
+/**
+ * `perDay` hourly slots from 08:00 local on each of `days` days from `firstDay` (offset from today), in time order.
+ * New slots may not start in the past (slot_in_past), so history goes in as a restore would: triggers
+ * off (session_replication_role = replica), with the period the slot trigger would have set.
+ */
 async function insertSlots(db: Database, firstDay: number, days: number, perDay: number, maxBookings: number): Promise<SeededSlot[]> {
-  const { rows } = await db.query<SeededSlot>(
-    `with today as (select (now() at time zone public.business_timezone())::date as d)
-     insert into public.availability_slots (date, start_time, end_time, max_bookings)
-     select today.d + day, time '08:00' + make_interval(hours => h), time '08:00' + make_interval(hours => h, mins => 50), $4
-       from today, generate_series($1::int, $1::int + $2::int - 1) as day, generate_series(0, $3::int - 1) as h
-     returning id, public.local_to_instant(date, start_time)::text as starts_at`,
-    [firstDay, days, perDay, maxBookings],
-  );
+  const rows = await db.transaction(async (tx) => {
+    await tx.query('set local session_replication_role = replica');
+    const result = await tx.query<SeededSlot>(
+      `with today as (select (now() at time zone public.business_timezone())::date as d),
+            wanted as (
+              select today.d + day as date, time '08:00' + make_interval(hours => h) as start_time,
+                     time '08:00' + make_interval(hours => h, mins => 50) as end_time
+                from today, generate_series($1::int, $1::int + $2::int - 1) as day, generate_series(0, $3::int - 1) as h
+            )
+       insert into public.availability_slots (date, start_time, end_time, max_bookings, period)
+       select w.date, w.start_time, w.end_time, $4, public.slot_period(w.date, w.start_time, w.end_time) from wanted w
+       returning id, public.local_to_instant(date, start_time)::text as starts_at`,
+      [firstDay, days, perDay, maxBookings],
+    );
+    return result.rows;
+  });
   return rows.sort((a, b) => Date.parse(a.starts_at) - Date.parse(b.starts_at));
 }
 

@@ -52,7 +52,7 @@ async function registerPayments(app: App, deps: AppDeps, orders: OrderService, p
   await registerWebhookRoutes(app, new PaymentWebhooks(db, orders, config.payments.signingSecret));
   if (provider instanceof FakeProvider) {
     provider.connect(async (payload, headers) => app.inject({ method: 'POST', url: '/api/webhooks/bolt', payload, headers }));
-    await registerFakeCheckoutRoutes(app, new FakeCheckout(db, provider));
+    await registerFakeCheckoutRoutes(app, new FakeCheckout(db, provider, orders));
   } else if (provider instanceof BoltProvider) {
     registerBoltCheckoutRoutes(app, { publishableKey: provider.publishableKey, apiUrl: config.payments.boltApiUrl });
   }

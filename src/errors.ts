@@ -37,6 +37,9 @@ const constraintErrors: Record<string, { status: number; code: string; message: 
   orders_one_setup_fee_per_customer: { status: 409, code: 'conflict', message: 'Another order is being placed; please try again' },
   orders_refunded_within_paid: { status: 422, code: 'refund_exceeds_paid', message: 'That is more than was paid' },
   orders_card_refunded_within_amount: { status: 422, code: 'refund_exceeds_paid', message: 'That is more than the card paid' },
+  availability_slots_no_overlap: { status: 409, code: 'slot_overlaps', message: 'That slot overlaps another slot' },
+  profiles_address_check: { status: 422, code: 'invalid_address', message: 'An address is an object whose street, city, state and zip are strings' },
+  bookings_address_check: { status: 422, code: 'invalid_address', message: 'An address is an object whose street, city, state and zip are strings' },
 };
 
 interface PgError {
@@ -64,7 +67,8 @@ export function fromDatabaseError(err: unknown): AppError | undefined {
   if (!isPgError(err)) return undefined;
   const { code = '', constraint, detail, message = '' } = err;
   const known = constraint ? constraintErrors[constraint] : undefined;
-  if (known && (code === '23505' || code === '23514')) return new AppError(known.status, known.code, known.message);
+  // 23P01: an exclusion constraint (e.g. availability_slots_no_overlap).
+  if (known && (code === '23505' || code === '23514' || code === '23P01')) return new AppError(known.status, known.code, known.message);
   // Our own raises: SQLSTATE RM<http status>, MESSAGE = stable code, DETAIL = human text.
   if (code.startsWith('RM')) {
     const status = Number(code.slice(2));

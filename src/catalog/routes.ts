@@ -52,7 +52,12 @@ const SettingsSchema = Type.Object({
 const SettingsPatch = Type.Partial(
   Type.Object({
     ...SettingsSchema.properties,
-    timezone: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_+/-]+$' }),
+    timezone: Type.String({
+      minLength: 1,
+      maxLength: 64,
+      pattern: '^[A-Za-z0-9_+/-]+$',
+      description: 'An IANA zone name (Area/Location, e.g. America/Los_Angeles) or UTC. POSIX offsets (+5, EST5EDT, Etc/GMT+5) and aliases (US/Pacific) are 422 invalid_timezone. Slots keep their local times; 409 slot_overlaps if two would then overlap.',
+    }),
   }),
   { additionalProperties: false, minProperties: 1 },
 );
@@ -97,7 +102,7 @@ export function registerCatalogRoutes(app: App, catalog: CatalogService): void {
         security,
         summary: 'Change business settings (only the fields given)',
         body: SettingsPatch,
-        response: { 200: SettingsSchema, ...errors(400, 401, 403, 422) },
+        response: { 200: SettingsSchema, ...errors(400, 401, 403, 409, 422) },
       },
     },
     async (request) => catalog.updateSettings(request.caller, request.body),

@@ -17,7 +17,13 @@ export interface Order {
   card_refunded_cents: number;
   status: OrderStatus;
   provider: string | null;
+  /** Shown to the customer: description, subtotal, payment and refund facts. Never staff flags. */
   metadata: Record<string, unknown>;
+  /**
+   * Staff-only flags (needs_review, amount_mismatch, …) from order_flags: null when there are
+   * none or the reader may not see them (RLS: admins only).
+   */
+  staff_flags: Record<string, unknown> | null;
   expires_at: Date | null;
   paid_at: Date | null;
   created_at: Date;
@@ -25,7 +31,9 @@ export interface Order {
 }
 
 const columns = `o.id, o.user_id, o.bolt_checkout_id, o.amount, o.setup_fee_applied, o.credits_applied, o.refunded_cents,
-  o.card_refunded_cents, o.status, o.provider, o.metadata, o.expires_at, o.paid_at, o.created_at, o.updated_at`;
+  o.card_refunded_cents, o.status, o.provider, o.metadata,
+  (select f.flags from public.order_flags f where f.order_id = o.id) as staff_flags,
+  o.expires_at, o.paid_at, o.created_at, o.updated_at`;
 
 /** Locks the customer's profile: one order at a time per customer (setup fee, credit spends). */
 export async function lockCustomer(tx: Queryable, userId: string): Promise<{ credits: number; email: string } | undefined> {
@@ -109,8 +117,24 @@ export async function setStatus(tx: Queryable, id: string, status: OrderStatus, 
   return rows[0]!;
 }
 
-export async function addMetadata(tx: Queryable, id: string, metadata: Record<string, unknown>): Promise<void> {
-  await tx.query('update public.orders set metadata = metadata || $2::jsonb where id = $1', [id, JSON.stringify(metadata)]);
+/** Adds staff-only flags (needs_review, …) to an order: order_flags, which customers cannot read. */
+export async function flagForStaff(tx: Queryable, id: string, flags: Record<string, unknown>): Promise<void> {
+  await tx.query(
+    `insert into public.order_flags as f (order_id, flags) values ($1, $2::jsonb)
+     on conflict (order_id) do update set flags = f.flags || excluded.flags`,
+    [id, JSON.stringify(flags)],
+  );
+}
+
+/** The order, locked, when it is still pending but its checkout has expired (by the database clock). */
+export async function lockIfExpired(tx: Queryable, id: string): Promise<Order | undefined> {
+  const { rows } = await tx.query<Order>(
+    `select ${columns} from public.orders o
+      where o.id = $1 and o.status = 'pending' and o.expires_at <= now()
+      for update`,
+    [id],
+  );
+  return rows[0];
 }
 
 /** Unpaid orders past their expiry, locked; rows another process is already expiring are skipped. */

@@ -17,6 +17,7 @@ export const OrderSchema = Type.Object({
   provider: Nullable(Type.String()),
   bolt_checkout_id: Nullable(Type.String()),
   metadata: Type.Record(Type.String(), Type.Unknown()),
+  staff_flags: Nullable(Type.Record(Type.String(), Type.Unknown(), { description: 'Staff only (needs_review, amount_mismatch, …); null for customers' })),
   expires_at: Nullable(Timestamp),
   paid_at: Nullable(Timestamp),
   created_at: Timestamp,

@@ -94,6 +94,18 @@ export class OrderService {
     return failed;
   }
 
+  /**
+   * Expires this order on the spot when its checkout has expired but the sweep has not got to it
+   * yet (the same path as the sweep). True when the order is (now) expired that way.
+   */
+  async expireIfDue(orderId: string): Promise<boolean> {
+    return this.db.asCaller(SERVICE, async (tx) => {
+      const order = await repo.lockIfExpired(tx, orderId);
+      if (order) await this.fail(tx, order, 'expired');
+      return order !== undefined;
+    });
+  }
+
   /** Fails every unpaid order past its expiry. Safe to run from many processes at once. */
   async expireUnpaid(batch = 100): Promise<number> {
     let total = 0;

@@ -25,9 +25,9 @@ export async function registerFakeCheckoutRoutes(app: App, checkout: FakeCheckou
 
     scope.get<{ Params: { checkoutId: string } }>(
       '/checkout/fake/:checkoutId',
-      { schema: { tags: ['payments'], summary: 'The offline checkout page (PAYMENTS_PROVIDER=fake)', params: Params } },
+      { schema: { tags: ['payments'], summary: 'The offline checkout page (PAYMENTS_PROVIDER=fake)', description: '410 checkout_expired once the order has expired.', params: Params } },
       async (request, reply) => {
-        const order = await checkout.order(request.params.checkoutId);
+        const order = await checkout.openOrder(request.params.checkoutId);
         const base = `/checkout/fake/${request.params.checkoutId}`;
         const body =
           order.status === 'pending'
@@ -48,7 +48,7 @@ export async function registerFakeCheckoutRoutes(app: App, checkout: FakeCheckou
             tags: ['payments'],
             summary: decision === 'approve' ? 'Approve the fake payment' : 'Decline the fake payment',
             params: Params,
-            response: { 200: Type.Object({ order_id: Type.String(), status: Type.String() }), ...errors(404, 409) },
+            response: { 200: Type.Object({ order_id: Type.String(), status: Type.String() }), ...errors(404, 409, 410) },
           },
         },
         async (request: FastifyRequest<{ Params: { checkoutId: string } }>, reply: FastifyReply) => {

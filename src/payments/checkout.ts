@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Caller, Database } from '../db/index.js';
-import { conflict, notFound } from '../errors.js';
+import { AppError, conflict, notFound } from '../errors.js';
 import * as orders from '../orders/repository.js';
+import type { OrderService } from '../orders/service.js';
 import type { FakeProvider } from './fake.js';
 
 const SERVICE: Caller = { role: 'service_role' };
@@ -14,6 +15,7 @@ export class FakeCheckout {
   constructor(
     private readonly db: Database,
     private readonly provider: FakeProvider,
+    private readonly orders: OrderService,
   ) {}
 
   async order(checkoutId: string): Promise<orders.Order> {
@@ -22,8 +24,20 @@ export class FakeCheckout {
     return order;
   }
 
-  async decide(checkoutId: string, decision: 'approve' | 'decline'): Promise<orders.Order> {
+  /**
+   * The order behind an open checkout. Expiry is checked here, when paying, not only by the sweep:
+   * an expired pending order is expired on the spot (booking cancelled, credits back) and 410.
+   */
+  async openOrder(checkoutId: string): Promise<orders.Order> {
     const order = await this.order(checkoutId);
+    if (order.status === 'pending' && (await this.orders.expireIfDue(order.id))) {
+      throw new AppError(410, 'checkout_expired', 'This checkout has expired; please book again');
+    }
+    return order;
+  }
+
+  async decide(checkoutId: string, decision: 'approve' | 'decline'): Promise<orders.Order> {
+    const order = await this.openOrder(checkoutId);
     if (order.status !== 'pending') throw conflict(`This order is already ${order.status}`, { status: order.status }, 'checkout_closed');
     const txn = `fake_txn_${randomUUID().replace(/-/g, '')}`;
     const delivered = await this.provider.deliver(decision === 'approve' ? 'payment' : 'failed_payment', {

@@ -54,19 +54,23 @@ export class PaymentWebhooks {
     });
   }
 
-  private async apply(tx: Queryable, event: BoltWebhook, order: orders.Order): Promise<string> {
+  private async apply(tx: Queryable, event: BoltWebhook, found: orders.Order): Promise<string> {
+    let order = found;
     const amount = event.data.amount?.amount;
     if (PAID.has(event.type)) {
+      // Past its expiry a pending order is expired now, as the sweep would: its place may be gone.
+      const expired = order.status === 'pending' && (await orders.lockIfExpired(tx, order.id));
+      if (expired) order = await this.orders.fail(tx, expired, 'expired');
       if (order.status !== 'pending') {
         if (order.status === 'failed') {
           // Money arrived for an order we gave up on (e.g. expired): staff must look at it.
-          await orders.addMetadata(tx, order.id, { needs_review: true, late_payment_reference: event.data.reference ?? event.data.id });
+          await orders.flagForStaff(tx, order.id, { needs_review: true, late_payment_reference: event.data.reference ?? event.data.id });
           return 'late_payment';
         }
         return 'no_change';
       }
       if (amount !== order.amount) {
-        await orders.addMetadata(tx, order.id, { needs_review: true, amount_mismatch: amount ?? null });
+        await orders.flagForStaff(tx, order.id, { needs_review: true, amount_mismatch: amount ?? null });
         return 'amount_mismatch';
       }
       await this.orders.markPaid(tx, order, {
@@ -87,7 +91,7 @@ export class PaymentWebhooks {
       if (await orders.refundRecorded(tx, event.data.id)) return 'no_change';
       const paidTotal = order.amount + order.credits_applied * 100;
       if (order.card_refunded_cents + amount > order.amount || order.refunded_cents + amount > paidTotal) {
-        await orders.addMetadata(tx, order.id, { needs_review: true, excess_refund: event.data.id });
+        await orders.flagForStaff(tx, order.id, { needs_review: true, excess_refund: event.data.id });
         return 'refund_exceeds_paid';
       }
       const inserted = await orders.insertRefund(tx, { orderId: order.id, amountCents: amount, destination: 'card', providerRefundId: event.data.id });

@@ -38,25 +38,43 @@ export async function useBusinessTimezone(tx: Queryable): Promise<number> {
   return rows[0]?.notice ?? 0;
 }
 
-/** Which of these local times cannot be slots (DST gaps and overlaps), with the reason. */
-export async function localTimeProblems(tx: Queryable, slots: NewSlot[]): Promise<(NewSlot & { problem: string })[]> {
+/**
+ * Which of these slots cannot be created, and why: a local time a DST change skips or repeats,
+ * a start in the past (slot_in_past) or an overlap with another slot (slot_overlaps). The
+ * database refuses all of them anyway (trigger_availability_slots_*, availability_slots_no_overlap);
+ * this asks it first so a recurring set can skip and report them. A slot that already exists at
+ * the same date and start is not a problem: it is left alone.
+ */
+export async function slotProblems(tx: Queryable, slots: NewSlot[]): Promise<(NewSlot & { problem: string })[]> {
   const { rows } = await tx.query<NewSlot & { problem: string }>(
-    `select d::text as date, to_char(st, 'HH24:MI') as start_time, to_char(et, 'HH24:MI') as end_time,
-            coalesce(public.local_time_problem(d, st), public.local_time_problem(d, et)) as problem
+    `select d::text as date, to_char(st, 'HH24:MI') as start_time, to_char(et, 'HH24:MI') as end_time, p.problem
        from unnest($1::date[], $2::time[], $3::time[]) as t(d, st, et)
-      where coalesce(public.local_time_problem(d, st), public.local_time_problem(d, et)) is not null`,
+       cross join lateral (
+         select coalesce(
+           public.local_time_problem(d, st),
+           public.local_time_problem(d, et),
+           case
+             when exists (select 1 from public.availability_slots x where x.date = d and x.start_time = st) then null
+             when lower(public.slot_period(d, st, et)) < now() then 'slot_in_past'
+             when exists (select 1 from public.availability_slots x where x.period && public.slot_period(d, st, et)) then 'slot_overlaps'
+           end) as problem
+       ) as p
+      where p.problem is not null`,
     [slots.map((s) => s.date), slots.map((s) => s.start_time), slots.map((s) => s.end_time)],
   );
   return rows;
 }
 
-/** Inserts slots; ones that already exist (same date and start) are left alone. Returns the new ones. */
+/**
+ * Inserts slots; ones that already exist (same date and start), or that a concurrent call made
+ * overlap since slotProblems looked, are left alone. Returns the new ones.
+ */
 export async function insertSlots(tx: Queryable, slots: NewSlot[], maxBookings: number): Promise<Slot[]> {
   const { rows } = await tx.query<Slot>(
     `with inserted as (
        insert into public.availability_slots (date, start_time, end_time, max_bookings)
        select d, st, et, $4 from unnest($1::date[], $2::time[], $3::time[]) as t(d, st, et)
-       on conflict (date, start_time) do nothing
+       on conflict do nothing
        returning *
      )
      select ${slotColumns} from inserted s order by s.date, s.start_time`,

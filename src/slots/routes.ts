@@ -76,9 +76,10 @@ export function registerSlotRoutes(app: App, slots: SlotService): void {
         tags: ['admin'],
         security,
         summary: 'Create one slot or a recurring set (idempotent)',
-        description: 'Slots that already exist are left alone. Local times that a daylight saving change skips or repeats are refused (one slot) or skipped and listed (recurring).',
+        description:
+          'Slots that already exist (same date and start) are left alone. Slots that cannot be created are refused (one slot: 409 slot_overlaps, 422 slot_in_past, 422 for local times a daylight saving change skips or repeats) or skipped and listed with that code (recurring).',
         body: Type.Union([OneSlot, Recurring]),
-        response: { 201: Created, 200: Created, ...errors(400, 401, 403, 422) },
+        response: { 201: Created, 200: Created, ...errors(400, 401, 403, 409, 422) },
       },
     },
     async (request, reply) => {

@@ -1,5 +1,5 @@
 import type { Caller, Database } from '../db/index.js';
-import { conflict, notFound, unprocessable, validationFailed } from '../errors.js';
+import { conflict, notFound, unprocessable, validationFailed, type AppError } from '../errors.js';
 import { requireStaff } from '../staff/access.js';
 import { addDays, daysBetween, expandRecurring, isRealDate, minutesOf, type RecurringSlots } from './calendar.js';
 import * as repo from './repository.js';
@@ -12,10 +12,21 @@ export type SlotRequest =
 
 export interface CreatedSlots {
   created: repo.Slot[];
-  /** Local times that do not exist or happen twice on a daylight saving change: refused, not shifted. */
+  /**
+   * Slots that cannot be created, with the reason: local times a daylight saving change skips or
+   * repeats (refused, not shifted), slot_in_past, slot_overlaps.
+   */
   skipped: (repo.NewSlot & { problem: string })[];
   /** Requested slots that already existed and were left alone. */
   existing: number;
+}
+
+function slotRefused({ date, start_time, end_time, problem }: repo.NewSlot & { problem: string }): AppError {
+  const slot = `${date} ${start_time}–${end_time}`;
+  const details = { date, start_time, end_time };
+  if (problem === 'slot_overlaps') return conflict(`${slot} overlaps another slot`, details, problem);
+  if (problem === 'slot_in_past') return unprocessable(`${slot} would start in the past`, details, problem);
+  return unprocessable(`${slot} cannot be a slot: a daylight saving time change skips or repeats it`, details, problem);
 }
 
 export class SlotService {
@@ -36,12 +47,9 @@ export class SlotService {
     return this.db.asCaller(caller, async (tx) => {
       await requireStaff(tx, caller, 'admin');
       await repo.useBusinessTimezone(tx);
-      const problems = await repo.localTimeProblems(tx, wanted);
-      // A single slot at an impossible local time is an error; in a recurring set it is skipped and reported.
-      if (!recurring && problems[0]) {
-        const { date, start_time, end_time, problem } = problems[0];
-        throw unprocessable(`${date} ${start_time}–${end_time} cannot be a slot: a daylight saving time change skips or repeats it`, { date, start_time, end_time }, problem);
-      }
+      const problems = await repo.slotProblems(tx, wanted);
+      // A single slot that cannot be created is an error; in a recurring set it is skipped and reported.
+      if (!recurring && problems[0]) throw slotRefused(problems[0]);
       const bad = new Set(problems.map((p) => `${p.date} ${p.start_time}`));
       const valid = wanted.filter((s) => !bad.has(`${s.date} ${s.start_time}`));
       const created = valid.length ? await repo.insertSlots(tx, valid, request.max_bookings ?? 1) : [];

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makePastSlot } from '../db/support.js';
 import { engines } from '../helpers/db.js';
 import { ADDRESS, bearer, errorCode, futureDate, signup, signupStaff, startApp, type SignedUp, type TestApp } from '../helpers/app.js';
 
@@ -47,8 +48,12 @@ describe.each(engines)('booking engine on %s', (engine) => {
   });
 
   it('books a slot priced from the catalog, never from the client', async () => {
-    const slot = await makeSlot(2);
+    const slot = await makeSlot(2, '09:00', '10:30');
     const user = await customer();
+    // 75 minutes do not fit an hour: the booking would run into the next slot.
+    const hour = await makeSlot(2, '09:00', '10:00');
+    const tooLong = await book(user, { slot_id: hour.id, service_type: 'combo', add_ons: { family: true } });
+    expect([tooLong.statusCode, errorCode(tooLong)], tooLong.body).toEqual([422, 'slot_too_short']);
     const res = await book(user, { slot_id: slot.id, service_type: 'combo', add_ons: { family: true, extra_visits: 2, towels: false }, notes: 'Gate code 42' });
     expect(res.statusCode, res.body).toBe(201);
     const { booking } = res.json();
@@ -93,10 +98,8 @@ describe.each(engines)('booking engine on %s', (engine) => {
   });
 
   it('refuses past slots and slots inside the minimum notice as too_late', async () => {
-    const { rows: past } = await t.db.query<{ id: string }>(
-      `insert into public.availability_slots (date, start_time, end_time) values (current_date - 3, '09:00', '10:00') returning id`,
-    );
-    const pastRes = await book(await customer(), { slot_id: past[0]!.id, service_type: 'cold_plunge' });
+    const past = await makePastSlot(t.db, 3);
+    const pastRes = await book(await customer(), { slot_id: past, service_type: 'cold_plunge' });
     expect([pastRes.statusCode, errorCode(pastRes)]).toEqual([422, 'too_late']);
 
     const soon = await makeSlot(1); // ~11+ days ahead: inside a 30-day notice
@@ -150,6 +153,10 @@ describe.each(engines)('booking engine on %s', (engine) => {
     await book(await customer(), { slot_id: full.id, service_type: 'cold_plunge' });
     const blocked = await t.app.inject({ method: 'POST', url: `/api/bookings/${booking.id}/reschedule`, headers: bearer(user.token), payload: { slot_id: full.id } });
     expect([blocked.statusCode, errorCode(blocked)]).toEqual([409, 'slot_full']);
+    // A 45-minute sauna does not fit a 30-minute slot: refused, and the booking stays where it was.
+    const short = await makeSlot(1, '09:00', '09:30');
+    const tooShort = await t.app.inject({ method: 'POST', url: `/api/bookings/${booking.id}/reschedule`, headers: bearer(user.token), payload: { slot_id: short.id } });
+    expect([tooShort.statusCode, errorCode(tooShort)], tooShort.body).toEqual([422, 'slot_too_short']);
 
     const moved = await t.app.inject({ method: 'POST', url: `/api/bookings/${booking.id}/reschedule`, headers: bearer(user.token), payload: { slot_id: slotB.id } });
     expect(moved.statusCode, moved.body).toBe(200);
@@ -244,6 +251,40 @@ describe.each(engines)('booking engine on %s', (engine) => {
     });
     expect(again.statusCode).toBe(200);
     expect(again.json()).toMatchObject({ created: [], existing: body.created.length });
+  });
+
+  it('refuses a slot that overlaps another (409 slot_overlaps) or starts in the past (422 slot_in_past); a recurring set skips and lists them', async () => {
+    const post = (payload: Record<string, unknown>) => t.app.inject({ method: 'POST', url: '/api/admin/slots', headers: bearer(admin.token), payload });
+    const [yesterday, d2, d3] = [futureDate(-1), futureDate(2), futureDate(3)];
+    expect((await post({ date: d3, start_time: '10:00', end_time: '11:00' })).statusCode).toBe(201);
+    const overlap = await post({ date: d3, start_time: '10:30', end_time: '11:30' });
+    expect([overlap.statusCode, errorCode(overlap)], overlap.body).toEqual([409, 'slot_overlaps']);
+    const same = await post({ date: d3, start_time: '10:00', end_time: '11:00' });
+    expect([same.statusCode, same.json().existing]).toEqual([200, 1]);
+    const past = await post({ date: yesterday, start_time: '10:00', end_time: '11:00' });
+    expect([past.statusCode, errorCode(past)], past.body).toEqual([422, 'slot_in_past']);
+
+    expect((await post({ date: d2, start_time: '10:30', end_time: '11:30' })).statusCode).toBe(201);
+    const set = await post({ from: yesterday, to: d3, weekdays: [1, 2, 3, 4, 5, 6, 7], day_start: '09:00', day_end: '12:00', slot_minutes: 60 });
+    expect(set.statusCode, set.body).toBe(201);
+    const body = set.json() as { created: { date: string; start_time: string }[]; skipped: { date: string; start_time: string; problem: string }[]; existing: number };
+    expect(body.existing).toBe(1);
+    expect(body.skipped.filter((s) => s.date === yesterday).map((s) => [s.start_time, s.problem])).toEqual([['09:00', 'slot_in_past'], ['10:00', 'slot_in_past'], ['11:00', 'slot_in_past']]);
+    expect(body.skipped.filter((s) => s.date === d2).map((s) => [s.start_time, s.problem])).toEqual([['10:00', 'slot_overlaps'], ['11:00', 'slot_overlaps']]);
+    expect(body.created.filter((s) => s.date === d3).map((s) => s.start_time)).toEqual(['09:00', '11:00']);
+    expect(body.created.filter((s) => s.date === d2).map((s) => s.start_time)).toEqual(['09:00']);
+    const again = await post({ from: yesterday, to: d3, weekdays: [1, 2, 3, 4, 5, 6, 7], day_start: '09:00', day_end: '12:00', slot_minutes: 60 });
+    expect([again.statusCode, again.json().created, again.json().existing]).toEqual([200, [], 1 + body.created.length]);
+  });
+
+  it('accepts only IANA time zone names: POSIX offsets and aliases are 422 invalid_timezone', async () => {
+    const put = (timezone: string) => t.app.inject({ method: 'PUT', url: '/api/admin/settings', headers: bearer(admin.token), payload: { timezone } });
+    for (const zone of ['+5', '0', '-13', 'EST5EDT', 'GMT+5', 'Etc/GMT+5', 'US/Pacific']) {
+      const res = await put(zone);
+      expect([res.statusCode, errorCode(res)], `${zone}: ${res.body}`).toEqual([422, 'invalid_timezone']);
+    }
+    const ok = await put('America/Los_Angeles');
+    expect([ok.statusCode, ok.json().timezone]).toEqual([200, 'America/Los_Angeles']);
   });
 
   it('shows availability publicly with a capped range', async () => {

@@ -6,10 +6,13 @@ import type { Database } from '../../src/db/index.js';
 import { engines, freshDatabase, type TestDatabase } from '../helpers/db.js';
 import {
   giveCredits,
+  inRolledBackTransaction,
+  makeAdmin,
   makeBareAuthUser,
   makeBooking,
   makeCustomer,
   makePastBooking,
+  makePastSlot,
   makeSlot,
   uniqueEmail,
   type TestUser,
@@ -279,6 +282,152 @@ describe.each(engines)('constraints on %s', (engine) => {
         db.query(`insert into availability_slots (date, start_time, end_time) values ('2030-11-03', '01:30', '04:00')`),
       ).rejects.toMatchObject({ code: 'RM422', message: 'ambiguous_local_time' });
       await db.query(`insert into availability_slots (date, start_time, end_time) values ('2030-11-03', '03:00', '04:00')`);
+    });
+  });
+
+  describe('day-one rules (issue 8)', () => {
+    const asAlice = <T>(sql: string, params: unknown[] = []) => db.asCaller(alice.caller, (tx) => tx.query<T>(sql, params));
+    const slotOn = (date: string, start: string, end: string) =>
+      db.query<{ id: string; minutes: number }>(
+        `insert into availability_slots (date, start_time, end_time) values ($1, $2, $3)
+         returning id, extract(epoch from upper(period) - lower(period))::int / 60 as minutes`,
+        [date, start, end],
+      );
+    // A date some weeks ahead, never one the makeSlot factory uses (it stays within 302 days).
+    let day = 0;
+    const freeDate = () => {
+      day += 1;
+      return new Date(Date.now() + (400 + day) * 86_400_000).toISOString().slice(0, 10);
+    };
+
+    it.each(['+5', '0', '-13', 'EST5EDT', 'EST', 'GMT', 'GMT+5', 'Etc/GMT+5', 'Etc/UTC', 'US/Pacific', 'Japan', 'america/los_angeles', 'America/Nowhere', 'America'])(
+      'the timezone %s is refused (POSIX-style, alias or not IANA): invalid_timezone',
+      async (zone) => {
+        await expect(db.query('update business_settings set timezone = $1', [zone])).rejects.toMatchObject({ code: 'RM422', message: 'invalid_timezone' });
+      },
+    );
+
+    it('IANA names and UTC are accepted; a timezone change moves every slot to its new instants', async () => {
+      const slot = (await slotOn(freeDate(), '10:00', '11:00')).rows[0]!;
+      await inRolledBackTransaction(db, async (tx) => {
+        for (const zone of ['UTC', 'Europe/Berlin', 'America/Argentina/Buenos_Aires', 'Asia/Kolkata']) {
+          await tx.query('update business_settings set timezone = $1', [zone]);
+        }
+        const { rows } = await tx.query<{ right: boolean }>(
+          `select lower(period) = (date + start_time) at time zone 'Asia/Kolkata' as right from availability_slots where id = $1`,
+          [slot.id],
+        );
+        expect(rows).toEqual([{ right: true }]);
+      });
+      expect((await db.query('select timezone from business_settings')).rows).toEqual([{ timezone: 'America/Los_Angeles' }]);
+    });
+
+    it('profiles_address_check: a customer cannot store an address whose fields are not strings', async () => {
+      for (const address of [{ street: '1 Main St', city: 'Los Angeles', state: 'CA', zip: 90210 }, { street: { line: 1 } }, 'Main St', ['Main St']]) {
+        await expect(asAlice('update profiles set address = $2 where id = $1', [alice.id, JSON.stringify(address)])).rejects.toMatchObject({
+          code: CHECK,
+          constraint: 'profiles_address_check',
+        });
+      }
+      await asAlice('update profiles set address = $2 where id = $1', [alice.id, JSON.stringify({ street: '1 Main St', city: 'Los Angeles', state: 'CA', zip: '90210' })]);
+      await asAlice('update profiles set address = null where id = $1', [alice.id]);
+    });
+
+    it('bookings_address_check: the same for a booking address, on insert and on a customer edit', async () => {
+      const booking = await makeBooking(db, { user_id: alice.id });
+      await expect(asAlice('update bookings set address = $2 where id = $1', [booking.id, JSON.stringify({ zip: 90210 })])).rejects.toMatchObject({
+        code: CHECK,
+        constraint: 'bookings_address_check',
+      });
+      await rejects(
+        `insert into bookings (user_id, date_time, service_type, address) values ($1, now() + interval '9 days', 'cold_plunge', '"1 Main St"')`,
+        [alice.id],
+        CHECK,
+        'bookings_address_check',
+      );
+    });
+
+    it('availability_slots_no_overlap: slots never overlap in real time; touching is fine', async () => {
+      const date = freeDate();
+      await slotOn(date, '10:00', '11:00');
+      await rejects('insert into availability_slots (date, start_time, end_time) values ($1, $2, $3)', [date, '10:30', '11:30'], '23P01', 'availability_slots_no_overlap');
+      await rejects('insert into availability_slots (date, start_time, end_time) values ($1, $2, $3)', [date, '09:00', '12:00'], '23P01', 'availability_slots_no_overlap');
+      await slotOn(date, '11:00', '12:00');
+      await slotOn(date, '09:00', '10:00');
+    });
+
+    it('a slot across the spring-forward gap is one real hour and overlaps the 03:00 slot', async () => {
+      // 2031-03-09: Los Angeles clocks jump from 02:00 to 03:00.
+      expect((await slotOn('2031-03-09', '01:30', '03:30')).rows[0]!.minutes).toBe(60);
+      await rejects(`insert into availability_slots (date, start_time, end_time) values ('2031-03-09', '03:00', '04:00')`, [], '23P01', 'availability_slots_no_overlap');
+      await slotOn('2031-03-09', '03:30', '04:30');
+    });
+
+    it('slot_in_past: a new slot cannot start in the past; past slots stay valid', async () => {
+      await expect(db.query(`insert into availability_slots (date, start_time, end_time) values (current_date - 1, '10:00', '11:00')`)).rejects.toMatchObject({
+        code: 'RM422',
+        message: 'slot_in_past',
+      });
+      const old = await makePastSlot(db, 5);
+      await db.query('update availability_slots set is_available = false, max_bookings = 3 where id = $1', [old]);
+      await expect(db.query(`update availability_slots set start_time = start_time + interval '1 minute' where id = $1`, [old])).rejects.toMatchObject({
+        code: 'RM422',
+        message: 'slot_in_past',
+      });
+    });
+
+    it('period is always the database’s own, whatever a writer sends', async () => {
+      const { id } = (await slotOn(freeDate(), '10:00', '11:00')).rows[0]!;
+      await db.query(`update availability_slots set period = tstzrange(now(), now() + interval '1 day') where id = $1`, [id]);
+      const { rows } = await db.query<{ right: boolean }>(
+        `select period = tstzrange((date + start_time) at time zone 'America/Los_Angeles', (date + end_time) at time zone 'America/Los_Angeles') as right
+           from availability_slots where id = $1`,
+        [id],
+      );
+      expect(rows).toEqual([{ right: true }]);
+    });
+
+    it('slot_too_short: a booking must fit its slot’s real length, when booked and when moved', async () => {
+      const hour = (await slotOn(freeDate(), '10:00', '11:00')).rows[0]!.id;
+      const half = (await slotOn(freeDate(), '10:00', '10:30')).rows[0]!.id;
+      await expect(makeBooking(db, { user_id: bob.id, slot_id: hour, duration: 75 })).rejects.toMatchObject({ code: 'RM422', message: 'slot_too_short' });
+      const booking = await makeBooking(db, { user_id: bob.id, slot_id: hour, duration: 60 });
+      await expect(db.query('update bookings set slot_id = $2 where id = $1', [booking.id, half])).rejects.toMatchObject({ code: 'RM422', message: 'slot_too_short' });
+      await expect(db.query('update bookings set duration = 61 where id = $1', [booking.id])).rejects.toMatchObject({ code: 'RM422', message: 'slot_too_short' });
+      // Across the spring-forward gap, 01:30-03:30 local is 60 real minutes, not 120.
+      const gap = (await slotOn('2031-03-09', '00:30', '01:30')).rows[0]!.id;
+      await expect(makeBooking(db, { user_id: bob.id, slot_id: gap, duration: 61 })).rejects.toMatchObject({ code: 'RM422', message: 'slot_too_short' });
+      const dst = (await db.query<{ id: string }>(`select id from availability_slots where date = '2031-03-09' and start_time = '01:30'`)).rows[0]!.id;
+      await expect(makeBooking(db, { user_id: bob.id, slot_id: dst, duration: 90 })).rejects.toMatchObject({ code: 'RM422', message: 'slot_too_short' });
+      await makeBooking(db, { user_id: bob.id, slot_id: dst, duration: 60 });
+    });
+
+    it('checkout_expired: a pending order cannot become paid after expires_at', async () => {
+      const insert = (expires: string) =>
+        db.query<{ id: string }>(`insert into orders (user_id, amount, expires_at) values ($1, 1000, now() + $2::interval) returning id`, [alice.id, expires]);
+      const late = (await insert('-1 minute')).rows[0]!.id;
+      await expect(db.query(`update orders set status = 'paid' where id = $1`, [late])).rejects.toMatchObject({ code: 'RM410', message: 'checkout_expired' });
+      await db.query(`update orders set status = 'failed' where id = $1`, [late]);
+      const inTime = (await insert('10 minutes')).rows[0]!.id;
+      await db.query(`update orders set status = 'paid' where id = $1`, [inTime]);
+    });
+
+    it('orders_metadata_no_staff_flags: staff flags never go into the customer-visible metadata', async () => {
+      const order = (await db.query<{ id: string }>(`insert into orders (user_id, amount) values ($1, 1000) returning id`, [alice.id])).rows[0]!.id;
+      for (const flag of ['needs_review', 'amount_mismatch', 'late_payment_reference', 'excess_refund']) {
+        await rejects(`update orders set metadata = metadata || jsonb_build_object($2::text, true) where id = $1`, [order, flag], CHECK, 'orders_metadata_no_staff_flags');
+      }
+    });
+
+    it('order_flags: admins read them; the customer whose order it is cannot, not even through the Data API', async () => {
+      const admin = await makeAdmin(db, 'admin');
+      const order = (await db.query<{ id: string }>(`insert into orders (user_id, amount) values ($1, 1000) returning id`, [alice.id])).rows[0]!.id;
+      await db.query(`insert into order_flags (order_id, flags) values ($1, '{"needs_review": true}')`, [order]);
+      expect((await asAlice('select flags from order_flags where order_id = $1', [order])).rows).toEqual([]);
+      expect((await asAlice('select metadata from orders where id = $1', [order])).rows).toEqual([{ metadata: {} }]);
+      await expect(asAlice(`insert into order_flags (order_id, flags) values ($1, '{}')`, [order])).rejects.toMatchObject({ code: '42501' });
+      const seen = await db.asCaller(admin.caller, (tx) => tx.query('select flags from order_flags where order_id = $1', [order]));
+      expect(seen.rows).toEqual([{ flags: { needs_review: true } }]);
     });
   });
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engines, freshDatabase, type TestDatabase } from '../helpers/db.js';
-import { makeCustomer, uniqueEmail } from './support.js';
+import { makeCustomer, makePastSlot, uniqueEmail } from './support.js';
 
 const balance = async (t: TestDatabase, id: string) =>
   (await t.db.query<{ credits: number }>('select credits from public.profiles where id = $1', [id])).rows[0]?.credits;
@@ -58,9 +58,7 @@ describe.each(engines)('a booking on a slot starts when the slot does, on %s', (
     expect(booked[0]!.date_time.getTime()).toBe(first.starts_at.getTime());
     const { rows: moved } = await t.db.query<{ date_time: Date }>('update public.bookings set slot_id = $2 where id = $1 returning date_time', [booked[0]!.id, second.id]);
     expect(moved[0]!.date_time.getTime()).toBe(second.starts_at.getTime());
-    const { rows: past } = await t.db.query<{ id: string }>(
-      `insert into public.availability_slots (date, start_time, end_time) values (current_date - 2, '09:00', '10:00') returning id`,
-    );
-    await expect(t.db.query('update public.bookings set slot_id = $2 where id = $1', [booked[0]!.id, past[0]!.id])).rejects.toMatchObject({ code: '23514', constraint: 'future_booking' });
+    const past = await makePastSlot(t.db, 2);
+    await expect(t.db.query('update public.bookings set slot_id = $2 where id = $1', [booked[0]!.id, past])).rejects.toMatchObject({ code: '23514', constraint: 'future_booking' });
   });
 });

@@ -108,6 +108,23 @@ export async function makeSlot(db: Queryable, options: SlotOptions = {}): Promis
   return rows[0]!;
 }
 
+/**
+ * A slot that started `daysAgo` days ago (10:00-11:00 local), inserted with triggers off as a
+ * restore would: new slots may not start in the past. Returns its id.
+ */
+export async function makePastSlot(db: Database, daysAgo: number): Promise<string> {
+  return asReplica(db, async (tx) => {
+    const { rows } = await tx.query<{ id: string }>(
+      `insert into public.availability_slots (date, start_time, end_time, period)
+       select d, '10:00', '11:00', public.slot_period(d, '10:00', '11:00')
+         from (select (now() at time zone 'America/Los_Angeles')::date - $1::int as d) x
+       returning id`,
+      [daysAgo],
+    );
+    return rows[0]!.id;
+  });
+}
+
 export interface BookingOptions {
   user_id: string;
   slot_id?: string | null;

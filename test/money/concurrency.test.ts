@@ -115,7 +115,7 @@ describe.each(engines)('money under concurrency on %s', (engine) => {
         // Ours first: everything is back as credits; Bolt's later refund no longer fits and is flagged.
         expect(hookOutcome).toBe('refund_exceeds_paid');
         expect(final).toMatchObject({ status: 'refunded', refunded_cents: 40000, card_refunded_cents: 0 });
-        expect(final.metadata).toMatchObject({ needs_review: true, excess_refund: creditId });
+        expect(final.staff_flags).toMatchObject({ needs_review: true, excess_refund: creditId });
         expect(await orderLedger(t, order.id)).toEqual(['refunded:400', 'spent:-100']);
         expect(await balance(t, c.id)).toBe(400);
       } else {
@@ -138,7 +138,7 @@ describe.each(engines)('money under concurrency on %s', (engine) => {
       expect(hookRes.json().outcome).toBe('refunded');
       const final = await orderRow(t, order.id);
       expect(final).toMatchObject({ status: 'refunded', refunded_cents: 40000, card_refunded_cents: 30000 });
-      expect(final.metadata.needs_review).toBeUndefined();
+      expect(final.staff_flags?.needs_review).toBeUndefined();
       expect(await balance(t, c.id)).toBe(100);
       const { rows } = await t.db.query<{ n: number }>('select count(*)::int as n from public.refunds where order_id = $1', [order.id]);
       expect(rows[0]!.n).toBe(2);
@@ -165,7 +165,7 @@ describe.each(engines)('money under concurrency on %s', (engine) => {
         expect(ids).toHaveLength(2);
         for (const id of ids) expect(await waitForEvent(t, `credit:${id}`)).toEqual({ outcome: 'no_change' });
         expect(await orderRow(t, order.id)).toMatchObject({ refunded_cents: 40000, card_refunded_cents: 40000 });
-        expect((await orderRow(t, order.id)).metadata.needs_review).toBeUndefined();
+        expect((await orderRow(t, order.id)).staff_flags?.needs_review).toBeUndefined();
       }
     }
   });

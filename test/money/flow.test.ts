@@ -195,6 +195,31 @@ describe.each(engines)('money: the offline flow on %s', (engine) => {
     expect([late.statusCode, errorCode(late)]).toEqual([409, 'checkout_closed']);
   });
 
+  it('an expired checkout answers 410 checkout_expired, page and Approve alike, and expires the order on the spot', async () => {
+    const f = await makeCustomer(t);
+    await grant(t, admin, f.id, 20);
+    const slotId = await makeSlot(t);
+    const res = await booked(t, f, { slot_id: slotId, use_credits: 20 });
+    const path = new URL(res.checkout!.url).pathname;
+    expect((await t.app.inject({ method: 'GET', url: path })).statusCode).toBe(200);
+    await t.db.query("update public.orders set expires_at = now() - interval '1 second' where id = $1", [res.order.id]);
+    const approve = await decide(t, res.checkout!.url, 'approve');
+    expect([approve.statusCode, errorCode(approve)]).toEqual([410, 'checkout_expired']);
+    // Expired now, not at the next sweep: booking cancelled, place freed, credits back.
+    const order = await orderRow(t, res.order.id);
+    expect([order.status, order.metadata.failure_reason, order.paid_at]).toEqual(['failed', 'expired', null]);
+    expect(await bookingStatus(t, res.booking.id)).toBe('cancelled');
+    expect(await slotCount(t, slotId)).toBe(0);
+    expect(await orderLedger(t, res.order.id)).toEqual(['refunded:20', 'spent:-20']);
+    expect(await balance(t, f.id)).toBe(20);
+
+    const g = await booked(t, await makeCustomer(t), { slot_id: await makeSlot(t) });
+    await t.db.query("update public.orders set expires_at = now() - interval '1 second' where id = $1", [g.order.id]);
+    const page = await t.app.inject({ method: 'GET', url: new URL(g.checkout!.url).pathname });
+    expect([page.statusCode, errorCode(page)]).toEqual([410, 'checkout_expired']);
+    expect((await orderRow(t, g.order.id)).status).toBe('failed');
+  });
+
   it('a booking fully covered by credits is paid at once, with no checkout', async () => {
     const e = await makeCustomer(t);
     await grant(t, admin, e.id, 450);
@@ -242,7 +267,7 @@ describe.each(engines)('money: the offline flow on %s', (engine) => {
     const after = await orderRow(t, order.id);
     expect(after).toMatchObject({ status: 'refunded', refunded_cents: 40000, card_refunded_cents: 40000 });
     // The echo of our own refund is not an anomaly for staff to review.
-    expect(after.metadata.needs_review).toBeUndefined();
+    expect(after.staff_flags?.needs_review).toBeUndefined();
     expect(await orderLedger(t, order.id)).toEqual([]);
   });
 
@@ -276,7 +301,7 @@ describe.each(engines)('money: the offline flow on %s', (engine) => {
     // The card refund's webhook (the fake sends it after the call) was our own: nothing to review.
     const [cardRefund] = await cardRefundIds(t, order.id);
     expect(await waitForEvent(t, `credit:${cardRefund}`)).toEqual({ outcome: 'no_change' });
-    expect((await orderRow(t, order.id)).metadata.needs_review).toBeUndefined();
+    expect((await orderRow(t, order.id)).staff_flags?.needs_review).toBeUndefined();
   });
 
   it('refuses spending more credits than the balance, and leaves nothing behind', async () => {

@@ -284,7 +284,7 @@ describe.each(engines)('money properties on %s', (engine) => {
     for (const o of orders) {
       const row = await orderRow(t, o.id);
       expect(row, o.id).toMatchObject({ status: o.status, amount: o.amount, credits_applied: o.credits, refunded_cents: o.refunded, card_refunded_cents: o.cardRefunded });
-      expect(row.metadata.needs_review, o.id).toBeUndefined();
+      expect(row.staff_flags?.needs_review, o.id).toBeUndefined();
       const { rows: b } = await t.db.query<{ status: string }>('select status::text as status from public.bookings where id = $1', [o.bookingId]);
       expect(b[0]!.status, o.bookingId).toBe(o.bookingStatus);
       const { rows: paidEvents } = await t.db.query<{ n: number }>("select count(*)::int as n from public.payment_events where order_id = $1 and outcome = 'paid'", [o.id]);

@@ -31,6 +31,8 @@ export interface OrderRow {
   bolt_checkout_id: string | null;
   provider: string | null;
   metadata: Record<string, unknown>;
+  /** order_flags.flags (staff only), or null. */
+  staff_flags: Record<string, unknown> | null;
   paid_at: Date | null;
 }
 
@@ -67,13 +69,16 @@ export async function makeCustomer(t: TestApp, fields: { email?: string; referra
 }
 
 let slotCounter = 0;
-/** A fresh slot at a time no other slot of this database uses (3+ days ahead, 06:00–19:30). */
+/**
+ * A fresh hour-long slot (every service fits) at a time no other slot of this database uses:
+ * 3+ days ahead, 06:00–20:00, slots never overlap.
+ */
 export async function makeSlot(t: TestApp, maxBookings = 1): Promise<string> {
   const k = slotCounter++;
-  const day = 3 + Math.floor(k / 28);
-  const minutes = 6 * 60 + (k % 28) * 30;
+  const day = 3 + Math.floor(k / 14);
+  const minutes = 6 * 60 + (k % 14) * 60;
   const start = `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
-  const endMinutes = minutes + 25;
+  const endMinutes = minutes + 60;
   const end = `${String(Math.floor(endMinutes / 60)).padStart(2, '0')}:${String(endMinutes % 60).padStart(2, '0')}`;
   const { rows } = await t.db.query<{ id: string }>(
     `insert into public.availability_slots (date, start_time, end_time, max_bookings)
@@ -129,7 +134,9 @@ export async function grant(t: TestApp, admin: { token: string }, customerId: st
 export async function orderRow(t: TestApp, id: string): Promise<OrderRow> {
   const { rows } = await t.db.query<OrderRow>(
     `select id, user_id, status::text as status, amount, setup_fee_applied, credits_applied, refunded_cents, card_refunded_cents,
-            bolt_checkout_id, provider, metadata, paid_at from public.orders where id = $1`,
+            bolt_checkout_id, provider, metadata, paid_at,
+            (select f.flags from public.order_flags f where f.order_id = orders.id) as staff_flags
+       from public.orders where id = $1`,
     [id],
   );
   expect(rows[0], `order ${id}`).toBeDefined();

@@ -170,7 +170,8 @@ describe.each(engines)('money: Bolt webhooks on %s', (engine) => {
     expect(latePayment.json()).toEqual({ status: 'processed', outcome: 'late_payment' });
     const bOrder = await orderRow(t, b.order.id);
     expect(bOrder.status).toBe('failed');
-    expect(bOrder.metadata).toMatchObject({ needs_review: true, late_payment_reference: 'TXN_LATE_B'.slice(-12) });
+    expect(bOrder.staff_flags).toMatchObject({ needs_review: true, late_payment_reference: 'TXN_LATE_B'.slice(-12) });
+    expect(bOrder.metadata).not.toHaveProperty('needs_review');
     expect(await bookingStatus(t, b.bookingId)).toBe('cancelled');
     expect(await orderLedger(t, b.order.id)).toEqual(['refunded:10', 'spent:-10']);
 
@@ -179,7 +180,7 @@ describe.each(engines)('money: Bolt webhooks on %s', (engine) => {
     await new OrderService(t.db, new FakeProvider(t.config.publicUrl, secret)).expireUnpaid();
     const afterExpiry = await sendWebhook(t, webhookBody('capture', { orderId: c.order.id, amount: c.order.amount }));
     expect(afterExpiry.json().outcome).toBe('late_payment');
-    expect(await orderRow(t, c.order.id)).toMatchObject({ status: 'failed', metadata: expect.objectContaining({ needs_review: true, failure_reason: 'expired' }) });
+    expect(await orderRow(t, c.order.id)).toMatchObject({ status: 'failed', metadata: expect.objectContaining({ failure_reason: 'expired' }), staff_flags: expect.objectContaining({ needs_review: true }) });
     expect(await slotCount(t, c.slotId)).toBe(0);
 
     // A refund notice for an order that was never paid changes nothing.
@@ -187,6 +188,38 @@ describe.each(engines)('money: Bolt webhooks on %s', (engine) => {
     const credit = await sendWebhook(t, webhookBody('credit', { orderId: d.order.id, amount: 100 }));
     expect(credit.json().outcome).toBe('no_change');
     expect(await orderRow(t, d.order.id)).toMatchObject({ status: 'pending', refunded_cents: 0 });
+  });
+
+  it('a payment after expires_at but before the sweep is a late payment: expired on the spot and flagged, never confirmed', async () => {
+    const e = await pending(15);
+    await t.db.query("update public.orders set expires_at = now() - interval '1 second' where id = $1", [e.order.id]);
+    const late = await sendWebhook(t, webhookBody('payment', { id: 'txn_late_e', orderId: e.order.id, amount: e.order.amount }));
+    expect(late.json()).toEqual({ status: 'processed', outcome: 'late_payment' });
+    expect(await orderRow(t, e.order.id)).toMatchObject({
+      status: 'failed',
+      paid_at: null,
+      metadata: expect.objectContaining({ failure_reason: 'expired' }),
+      staff_flags: { needs_review: true, late_payment_reference: 'TXN_LATE_E'.slice(-12) },
+    });
+    expect(await bookingStatus(t, e.bookingId)).toBe('cancelled');
+    expect(await slotCount(t, e.slotId)).toBe(0);
+    expect(await orderLedger(t, e.order.id)).toEqual(['refunded:15', 'spent:-15']);
+    expect(await balance(t, e.customer.id)).toBe(15);
+  });
+
+  it('staff flags never reach the customer: GET /api/orders and /api/orders/:id hide them, admins see them', async () => {
+    const { customer, order } = await pending();
+    await sendWebhook(t, webhookBody('payment', { orderId: order.id, amount: order.amount + 1 }));
+    for (const url of [`/api/orders/${order.id}`, '/api/orders']) {
+      const res = await t.app.inject({ method: 'GET', url, headers: bearer(customer.token) });
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.body).not.toMatch(/needs_review|amount_mismatch/);
+    }
+    const mine = await t.app.inject({ method: 'GET', url: `/api/orders/${order.id}`, headers: bearer(customer.token) });
+    expect(mine.json().order.staff_flags).toBeNull();
+    const staff = await t.app.inject({ method: 'GET', url: `/api/orders/${order.id}`, headers: bearer(admin.token) });
+    expect(staff.json().order).toMatchObject({ staff_flags: { needs_review: true, amount_mismatch: order.amount + 1 } });
+    expect(staff.json().order.metadata).not.toHaveProperty('needs_review');
   });
 
   it('unknown types and unknown orders are 200 no-ops; an amount mismatch stays pending for review', async () => {
@@ -206,7 +239,8 @@ describe.each(engines)('money: Bolt webhooks on %s', (engine) => {
     const mismatch = await sendWebhook(t, webhookBody('payment', { orderId: order.id, amount: order.amount - 1 }));
     expect(mismatch.json()).toEqual({ status: 'processed', outcome: 'amount_mismatch' });
     const flagged = await orderRow(t, order.id);
-    expect(flagged).toMatchObject({ status: 'pending', metadata: expect.objectContaining({ needs_review: true, amount_mismatch: order.amount - 1 }) });
+    expect(flagged).toMatchObject({ status: 'pending', staff_flags: { needs_review: true, amount_mismatch: order.amount - 1 } });
+    expect(flagged.metadata).not.toHaveProperty('amount_mismatch');
     expect(flagged.paid_at).toBeNull();
     const noAmount = Buffer.from(JSON.stringify({ type: 'payment', data: { id: 'txn_no_amount', order: { cart: { order_reference: order.id } } } }));
     expect((await sendWebhook(t, noAmount)).json().outcome).toBe('amount_mismatch');
@@ -261,7 +295,7 @@ describe.each(engines)('money: Bolt webhooks on %s', (engine) => {
         expect(final.status).toBe('failed');
         // A payment arriving after the failure is money for an order we gave up on: flagged for staff.
         expect(applied).toEqual(['failed', 'late_payment']);
-        expect(final.metadata.needs_review).toBe(true);
+        expect(final.staff_flags?.needs_review).toBe(true);
         expect(await bookingStatus(t, bookingId)).toBe('cancelled');
         expect(await orderLedger(t, order.id)).toEqual(['refunded:20', 'spent:-20']);
         expect(await balance(t, customer.id)).toBe(20);
@@ -290,7 +324,7 @@ describe.each(engines)('money: Bolt webhooks on %s', (engine) => {
         expect(await orderLedger(t, order.id)).toEqual(['spent:-20']);
       } else {
         expect(hook!.json().outcome).toBe('late_payment');
-        expect(final).toMatchObject({ status: 'failed', metadata: expect.objectContaining({ failure_reason: 'cancelled', needs_review: true }) });
+        expect(final).toMatchObject({ status: 'failed', metadata: expect.objectContaining({ failure_reason: 'cancelled' }), staff_flags: expect.objectContaining({ needs_review: true }) });
         expect(await orderLedger(t, order.id)).toEqual(['refunded:20', 'spent:-20']);
         expect(await balance(t, customer.id)).toBe(20);
       }
