@@ -124,8 +124,15 @@ export function forwardCommand(dataDir: string, command: string, args: Record<st
       buffered += chunk;
       let newline;
       while ((newline = buffered.indexOf('\n')) >= 0) {
-        const message = JSON.parse(buffered.slice(0, newline)) as { out?: string; err?: string; exit?: number };
+        const line = buffered.slice(0, newline);
         buffered = buffered.slice(newline + 1);
+        let message: { out?: string; err?: string; exit?: number };
+        try {
+          message = JSON.parse(line) as typeof message;
+        } catch {
+          out.error(`unexpected answer from the server: ${line.slice(0, 200)}`);
+          continue;
+        }
         if (message.out !== undefined) out.log(message.out);
         if (message.err !== undefined) out.error(message.err);
         if (message.exit !== undefined) exit = message.exit;
