@@ -35,6 +35,8 @@ import { ReferralService } from './referrals/service.js';
 import { registerSlotRoutes } from './slots/routes.js';
 import { SlotService } from './slots/service.js';
 import { AddressSchema, registerProfileRoutes } from './profiles/routes.js';
+import { registerStaffRoutes } from './staff/routes.js';
+import { StaffService } from './staff/service.js';
 import { ProfileService } from './profiles/service.js';
 
 export interface AppDeps {
@@ -141,6 +143,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   registerCreditRoutes(app, new CreditService(db));
   registerCatalogRoutes(app, new CatalogService(db));
   registerSlotRoutes(app, new SlotService(db));
+  registerStaffRoutes(app, new StaffService(db));
 
   const provider = deps.paymentProvider ?? createPaymentProvider(config);
   const orders = new OrderService(db, provider);

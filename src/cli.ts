@@ -1,31 +1,48 @@
 import { pathToFileURL } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
-import { pruneSessions } from './auth/repository.js';
-import { createPaymentProvider } from './payments/create.js';
-import { OrderService } from './orders/service.js';
-import { adminRoles, listAdmins, upsertAdmin, type AdminRole } from './admins/repository.js';
-import { loadConfig, type Config } from './config.js';
-import { openDatabase, type Database } from './db/index.js';
+import { adminRoles } from './admins/repository.js';
+import { execute, parseEmail, parseRole, UsageError, type CommandArgs, type CommandName, type Output } from './commands/commands.js';
+import { forwardCommand } from './commands/control-socket.js';
+import { loadConfig } from './config.js';
+import { DataDirLockedError, openDatabase } from './db/index.js';
 import { migrate } from './db/migrate.js';
-import { expireReferrals, integrityChecks, runIntegrityCheck } from './maintenance/repository.js';
 
-/** Opens the owner connection (DATABASE_URL or the embedded data dir), migrated, runs the work, closes. */
-async function withOwnerDatabase<T>(config: Config, work: (db: Database) => Promise<T>, opts = { migrate: true }): Promise<T> {
-  const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 });
+const terminal: Output = { log: (line) => console.log(line), error: (line) => console.error(line) };
+
+/**
+ * Runs a command on the owner connection (DATABASE_URL, or the embedded data dir, migrated).
+ * When a server holds the data dir, the server runs it instead (over its control socket).
+ */
+async function run(name: CommandName, args: CommandArgs = {}): Promise<void> {
+  const config = loadConfig();
+  let db;
   try {
-    if (opts.migrate) await migrate(db);
-    return await work(db);
+    db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 });
+  } catch (err) {
+    const exit = err instanceof DataDirLockedError ? await forwardCommand(config.dataDir, name, args, terminal) : undefined;
+    if (exit === undefined) throw err;
+    if (exit !== 0) process.exitCode = exit;
+    return;
+  }
+  try {
+    await migrate(db);
+    const exit = await execute(name, { db, config, out: terminal }, args);
+    if (exit !== 0) process.exitCode = exit;
   } finally {
     await db.close();
   }
 }
 
-function parseRole(value: string): AdminRole {
-  if (!(adminRoles as readonly string[]).includes(value)) {
-    throw new InvalidArgumentError(`role must be one of ${adminRoles.join(', ')}`);
-  }
-  return value as AdminRole;
-}
+/** Commander reports bad arguments itself (usage, exit 1) when they fail while parsing. */
+const asArgument =
+  <T>(parse: (value: string) => T) =>
+  (value: string): T => {
+    try {
+      return parse(value);
+    } catch (err) {
+      throw err instanceof UsageError ? new InvalidArgumentError(err.message) : err;
+    }
+  };
 
 export function buildCli(): Command {
   const program = new Command('recovery').description('Recovery Machine: service, database and maintenance');
@@ -43,78 +60,55 @@ export function buildCli(): Command {
     .description('apply pending migrations from supabase/migrations')
     .action(async () => {
       const config = loadConfig();
-      await withOwnerDatabase(
-        config,
-        async (db) => {
-          const result = await migrate(db, { log: (line) => console.log(line) });
-          if (result.applied.length === 0) console.log('database is up to date');
-          else console.log(`${result.applied.length} migration(s) applied`);
-        },
-        { migrate: false },
-      );
+      let db;
+      try {
+        db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 });
+      } catch (err) {
+        // A running server migrated when it started; new migrations apply when it restarts.
+        if (err instanceof DataDirLockedError && (await forwardCommand(config.dataDir, 'ping', {}, terminal)) === 0) {
+          console.log('a server is running on this data dir: it migrated the database when it started (restart it to apply new migrations)');
+          return;
+        }
+        throw err;
+      }
+      try {
+        const result = await migrate(db, { log: (line) => console.log(line) });
+        if (result.applied.length === 0) console.log('database is up to date');
+        else console.log(`${result.applied.length} migration(s) applied`);
+      } finally {
+        await db.close();
+      }
     });
 
   program
     .command('db:check')
     .description("run the seed's data integrity checks; exits 1 if any finds rows")
-    .action(async () => {
-      const failures = await withOwnerDatabase(loadConfig(), async (db) => {
-        let failed = 0;
-        for (const check of integrityChecks) {
-          const rows = await runIntegrityCheck(db, check);
-          console.log(`${rows.length === 0 ? 'ok  ' : 'FAIL'} ${check.name}${rows.length ? ` (${rows.length})` : ''}`);
-          for (const row of rows) console.log(`     ${JSON.stringify(row)}`);
-          if (rows.length > 0) failed += 1;
-        }
-        return failed;
-      });
-      if (failures > 0) process.exitCode = 1;
-    });
+    .action(() => run('db:check'));
 
   const admin = program.command('admin').description('manage staff access');
   admin
     .command('add <email>')
     .description('grant staff access to an email (before or after that person signs up)')
-    .requiredOption('--role <role>', `one of ${adminRoles.join(', ')}`, parseRole)
-    .action(async (email: string, options: { role: AdminRole }) => {
-      if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email.trim())) throw new InvalidArgumentError(`not an email address: ${email}`);
-      const row = await withOwnerDatabase(loadConfig(), (db) => upsertAdmin(db, email, options.role));
-      console.log(`${row.email} is ${row.role}`);
-    });
+    .requiredOption('--role <role>', `one of ${adminRoles.join(', ')}`, asArgument(parseRole))
+    .action((email: string, options: { role: string }) => run('admin add', { email: asArgument(parseEmail)(email), role: options.role }));
   admin
     .command('list')
     .description('list staff and their roles')
-    .action(async () => {
-      const rows = await withOwnerDatabase(loadConfig(), (db) => listAdmins(db));
-      if (rows.length === 0) console.log('no admins yet: npx recovery admin add EMAIL --role super_admin');
-      for (const row of rows) console.log(`${row.email}\t${row.role}\t${row.created_at.toISOString()}`);
-    });
+    .action(() => run('admin list'));
 
   const maintain = program.command('maintain').description('maintenance tasks');
   maintain
     .command('expire-referrals')
     .description('mark pending referrals past their expiry as expired')
-    .action(async () => {
-      const count = await withOwnerDatabase(loadConfig(), (db) => expireReferrals(db));
-      console.log(`${count} referral(s) expired`);
-    });
-
+    .action(() => run('maintain expire-referrals'));
   maintain
     .command('prune-sessions')
     .description('delete ended rate-limit windows and refresh tokens past their expiry')
-    .action(async () => {
-      const pruned = await withOwnerDatabase(loadConfig(), (db) => db.asCaller({ role: 'service_role' }, (tx) => pruneSessions(tx)));
-      console.log(`${pruned.rateLimits} rate-limit window(s) and ${pruned.refreshTokens} refresh token(s) deleted`);
-    });
-
+    .action(() => run('maintain prune-sessions'));
   maintain
     .command('expire-orders')
     .description('fail unpaid orders past their expiry: cancel their bookings, return their credits')
-    .action(async () => {
-      const config = loadConfig();
-      const count = await withOwnerDatabase(config, (db) => new OrderService(db, createPaymentProvider(config)).expireUnpaid());
-      console.log(`${count} order(s) expired`);
-    });
+    .action(() => run('maintain expire-orders'));
 
   return program;
 }

@@ -1,3 +1,4 @@
+import { listenForCommands, type ControlSocket } from './commands/control-socket.js';
 import { createPaymentProvider } from './payments/create.js';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/index.js';
@@ -29,6 +30,14 @@ export async function serve(config: Config): Promise<void> {
 
   const { buildApp } = await appModule;
   const app = await buildApp({ config, db });
+  // Embedded PGlite is single-process: the CLI sends its commands here while this server runs.
+  let control: ControlSocket | undefined;
+  if (!config.databaseUrl) {
+    control = await listenForCommands(db, config, app.log).catch((err: unknown) => {
+      app.log.warn({ err }, 'no control socket: the CLI cannot reach this server while it holds the data dir');
+      return undefined;
+    });
+  }
   const stopSweeper = startSweeper(app.log, db, new OrderService(db, createPaymentProvider(config)), config.orderSweepSeconds);
   let closing = false;
   const shutdown = async (signal: string) => {
@@ -37,6 +46,7 @@ export async function serve(config: Config): Promise<void> {
     app.log.info({ signal }, 'shutting down: finishing in-flight requests');
     stopSweeper();
     try {
+      await control?.close();
       await app.close();
     } finally {
       await db.close();

@@ -18,7 +18,7 @@ const runner = fileURLToPath(new URL('./run.ts', import.meta.url));
 interface CliRun {
   /** Everything printed with console.log, one entry per call. */
   lines: string[];
-  /** What commander or main wrote to stderr. */
+  /** What commander or the command wrote to stderr. */
   errors: string;
   /** process.exitCode after the run (db:check sets it), or commander's exit code on a usage error. */
   exitCode: number;
@@ -43,6 +43,7 @@ async function runCli(args: string[], env: Record<string, string | undefined>): 
   const lines: string[] = [];
   const errors: string[] = [];
   const log = vi.spyOn(console, 'log').mockImplementation((...parts: unknown[]) => void lines.push(parts.join(' ')));
+  const error = vi.spyOn(console, 'error').mockImplementation((...parts: unknown[]) => void errors.push(`${parts.join(' ')}\n`));
   const previousExitCode = process.exitCode;
   process.exitCode = undefined;
   try {
@@ -54,6 +55,7 @@ async function runCli(args: string[], env: Record<string, string | undefined>): 
   } finally {
     process.exitCode = previousExitCode;
     log.mockRestore();
+    error.mockRestore();
     for (const [key, value] of Object.entries(saved)) {
       if (value === undefined) delete process.env[key];
       else process.env[key] = value;
@@ -143,6 +145,17 @@ describe.each(engines)('recovery CLI on %s', SLOW, (engine) => {
     expect(again.lines).toEqual(['x@example.com is super_admin']);
     const after = await runCli(['admin', 'list'], env);
     expect(after.lines).toEqual([expect.stringMatching(/^x@example\.com\tsuper_admin\t/)]);
+  });
+
+  it('admin add cannot demote the last super_admin: a message and exit 1', async () => {
+    await runCli(['admin', 'add', 'last@example.com', '--role', 'super_admin'], env);
+    const others = (await runCli(['admin', 'list'], env)).lines.filter((line) => line.endsWith('super_admin') || line.includes('\tsuper_admin\t'));
+    for (const line of others.filter((l) => !l.startsWith('last@example.com'))) await runCli(['admin', 'add', line.split('\t')[0]!, '--role', 'admin'], env);
+
+    const demote = await runCli(['admin', 'add', 'last@example.com', '--role', 'operator'], env);
+    expect(demote.exitCode).toBe(1);
+    expect(demote.errors).toMatch(/last super_admin/);
+    expect((await runCli(['admin', 'list'], env)).lines).toContainEqual(expect.stringMatching(/^last@example\.com\tsuper_admin\t/));
   });
 
   it('admin add refuses a bad role or a bad email and changes nothing', async () => {
