@@ -15,6 +15,7 @@ import type { Database } from './db/index.js';
 import { frameworkErrors, registerErrorHandling } from './http/errors.js';
 import { ErrorResponse } from './http/schemas.js';
 import type { App } from './http/types.js';
+import { ajvOptions, buildValidator } from './http/validation.js';
 import { registerBookingRoutes } from './bookings/routes.js';
 import { BookingService } from './bookings/service.js';
 import { registerCatalogRoutes } from './catalog/routes.js';
@@ -72,7 +73,8 @@ function createServer(deps: AppDeps): App {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+    ajv: ajvOptions,
+    schemaController: { compilersFactory: { buildValidator } },
     frameworkErrors,
   }).withTypeProvider<TypeBoxTypeProvider>();
 }
