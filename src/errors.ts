@@ -86,8 +86,9 @@ export function fromDatabaseError(err: unknown): AppError | undefined {
     case '22P02':
     case '22001':
     case '22003':
-    case '22007':
-    case '22008':
+    case '22007': // invalid datetime format
+    case '22008': // datetime field overflow (year 0, 24:01)
+    case '22009': // time zone displacement out of range (offsets past ±15:59)
     case '22023':
     case '22021':
     case '22P05': // e.g. a NUL (\u0000) inside JSON stored as jsonb
