@@ -65,6 +65,7 @@ export function registerBookingRoutes(app: App, bookings: BookingService, public
   app.post(
     '/api/bookings',
     {
+      config: { access: 'signed_in' },
       schema: {
         tags,
         security,
@@ -88,6 +89,7 @@ export function registerBookingRoutes(app: App, bookings: BookingService, public
   app.get(
     '/api/bookings',
     {
+      config: { access: 'signed_in' },
       schema: {
         tags,
         security,
@@ -104,13 +106,14 @@ export function registerBookingRoutes(app: App, bookings: BookingService, public
 
   app.get(
     '/api/bookings/:id',
-    { schema: { tags, security, summary: 'One booking', params: IdParams, response: { 200: BookingResponse, ...errors(401, 404) } } },
+    { config: { access: 'signed_in' }, schema: { tags, security, summary: 'One booking', params: IdParams, response: { 200: BookingResponse, ...errors(401, 404) } } },
     async (request) => ({ booking: await bookings.get(request.caller, request.params.id) }),
   );
 
   app.post(
     '/api/bookings/:id/cancel',
     {
+      config: { access: 'signed_in' },
       schema: {
         tags,
         security,
@@ -125,6 +128,7 @@ export function registerBookingRoutes(app: App, bookings: BookingService, public
   app.post(
     '/api/bookings/:id/reschedule',
     {
+      config: { access: 'signed_in' },
       schema: {
         tags,
         security,
@@ -140,6 +144,7 @@ export function registerBookingRoutes(app: App, bookings: BookingService, public
   app.get(
     '/api/bookings/:id/calendar.ics',
     {
+      config: { access: 'signed_in' },
       schema: {
         tags,
         security,
@@ -162,6 +167,7 @@ export function registerBookingRoutes(app: App, bookings: BookingService, public
     app.post(
       `/api/admin/bookings/:id/${action}`,
       {
+        config: { access: 'operator' },
         schema: {
           tags: ['admin'],
           security,

@@ -59,6 +59,7 @@ export function registerSlotRoutes(app: App, slots: SlotService): void {
   app.get(
     '/api/availability',
     {
+      config: { access: 'public' },
       schema: {
         tags: ['booking'],
         summary: 'Bookable slots (public)',
@@ -73,6 +74,7 @@ export function registerSlotRoutes(app: App, slots: SlotService): void {
   app.post(
     '/api/admin/slots',
     {
+      config: { access: 'admin' },
       schema: {
         tags: ['admin'],
         security,
@@ -91,6 +93,7 @@ export function registerSlotRoutes(app: App, slots: SlotService): void {
   app.patch(
     '/api/admin/slots/:id',
     {
+      config: { access: 'admin' },
       schema: {
         tags: ['admin'],
         security,
@@ -109,6 +112,7 @@ export function registerSlotRoutes(app: App, slots: SlotService): void {
   app.delete(
     '/api/admin/slots/:id',
     {
+      config: { access: 'admin' },
       schema: { tags: ['admin'], security, summary: 'Delete an empty slot', params: IdParams, response: { 204: Type.Null(), ...errors(401, 403, 404, 409) } },
     },
     async (request, reply) => {
