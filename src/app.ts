@@ -13,7 +13,8 @@ import { registerCreditRoutes } from './credits/routes.js';
 import { CreditService } from './credits/service.js';
 import type { Database } from './db/index.js';
 import { registerAccess, requireAccessDeclarations } from './http/access.js';
-import { frameworkErrors, registerErrorHandling } from './http/errors.js';
+import { documentStandardErrors } from './http/openapi.js';
+import { clientErrors, frameworkErrors, registerErrorHandling } from './http/errors.js';
 import { ErrorResponse } from './http/schemas.js';
 import type { App } from './http/types.js';
 import { ajvOptions, buildValidator } from './http/validation.js';
@@ -77,11 +78,13 @@ function createServer(deps: AppDeps): App {
     ajv: ajvOptions,
     schemaController: { compilersFactory: { buildValidator } },
     frameworkErrors,
+    clientErrorHandler: clientErrors,
   }).withTypeProvider<TypeBoxTypeProvider>();
 }
 
 async function registerHttpBasics(app: App, config: Config): Promise<void> {
   requireAccessDeclarations(app);
+  documentStandardErrors(app);
   registerErrorHandling(app);
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);

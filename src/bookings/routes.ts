@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
 import { errors, Nullable, Timestamp, Uuid } from '../http/schemas.js';
+import { contentResponse } from '../http/openapi.js';
 import type { App } from '../http/types.js';
 import { OrderSchema } from '../orders/routes.js';
 import { bookingCalendar } from './ics.js';
@@ -150,8 +151,7 @@ export function registerBookingRoutes(app: App, bookings: BookingService, public
         security,
         summary: 'The session as an iCalendar event',
         params: IdParams,
-        produces: ['text/calendar'],
-        response: { 200: Type.String(), ...errors(401, 404) },
+        response: { 200: contentResponse('text/calendar', 'The iCalendar file'), ...errors(401, 404) },
       },
     },
     async (request, reply) => {
