@@ -13,6 +13,7 @@ const codesByStatus: Record<number, string> = {
   406: 'not_acceptable',
   409: 'conflict',
   413: 'payload_too_large',
+  414: 'uri_too_long',
   415: 'unsupported_media_type',
   422: 'unprocessable',
   429: 'rate_limited',
@@ -46,7 +47,9 @@ export function toAppError(err: unknown): AppError | undefined {
         ? 'Malformed JSON body'
         : e.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
           ? 'Request body is too large'
-          : e.message;
+          : status === 414
+            ? 'A path parameter is too long' // Fastify's message would echo the whole path
+            : e.message;
     return new AppError(status, codesByStatus[status] ?? 'bad_request', message);
   }
   return undefined;

@@ -23,7 +23,7 @@ export function standardErrors(schema: RouteSchema, access: string | undefined):
   const statuses = [500];
   if (schema.params || schema.querystring || schema.body) statuses.push(400);
   if (schema.body) statuses.push(413, 415);
-  if (schema.params) statuses.push(404);
+  if (schema.params) statuses.push(404, 414); // 414: a path parameter past Fastify's maxParamLength
   if (access && access !== 'public') statuses.push(401);
   if (access && access !== 'public' && access !== 'signed_in') statuses.push(403);
   return statuses;
