@@ -20,6 +20,16 @@ export class AppError extends Error {
 
 export const validationFailed = (message: string, details?: unknown) => new AppError(400, 'validation_failed', message, details);
 export const unauthorized = (message = 'Sign in to continue') => new AppError(401, 'unauthorized', message);
+/** No token on a route that needs one (RFC 6750 §3). */
+export const signInRequired = () =>
+  new AppError(401, 'unauthorized', 'Sign in to continue', undefined, { 'www-authenticate': 'Bearer' });
+
+/** A malformed, forged or expired token on a route that needs one. */
+export const invalidToken = () =>
+  new AppError(401, 'unauthorized', 'Invalid or expired access token', undefined, {
+    'www-authenticate': 'Bearer error="invalid_token"',
+  });
+
 export const forbidden = (message = 'You may not do that') => new AppError(403, 'forbidden', message);
 export const notFound = (what = 'Resource') => new AppError(404, 'not_found', `${what} not found`);
 export const conflict = (message: string, details?: unknown, code = 'conflict') => new AppError(409, code, message, details);

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { AuthService } from '../auth/service.js';
 import type { Caller, Database } from '../db/index.js';
-import { AppError, forbidden } from '../errors.js';
+import { forbidden, invalidToken, signInRequired } from '../errors.js';
 import { atLeast, staffRole } from '../staff/access.js';
 import type { App } from './types.js';
 
@@ -23,16 +23,6 @@ declare module 'fastify' {
 }
 
 const ANON: Caller = { role: 'anon' };
-
-/** No token on a route that needs one (RFC 6750 §3). */
-export const signInRequired = () =>
-  new AppError(401, 'unauthorized', 'Sign in to continue', undefined, { 'www-authenticate': 'Bearer' });
-
-/** A malformed, forged or expired token on a route that needs one. */
-export const invalidToken = () =>
-  new AppError(401, 'unauthorized', 'Invalid or expired access token', undefined, {
-    'www-authenticate': 'Bearer error="invalid_token"',
-  });
 
 /** The access a route declares, for the hooks and the OpenAPI document. */
 export const accessOf = (config: unknown): Access | undefined => (config as { access?: Access } | undefined)?.access;
