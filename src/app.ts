@@ -12,9 +12,12 @@ import type { Config } from './config.js';
 import { registerCreditRoutes } from './credits/routes.js';
 import { CreditService } from './credits/service.js';
 import type { Database } from './db/index.js';
-import { frameworkErrors, registerErrorHandling } from './http/errors.js';
+import { registerAccess, requireAccessDeclarations } from './http/access.js';
+import { documentStandardErrors } from './http/openapi.js';
+import { clientErrors, frameworkErrors, registerErrorHandling } from './http/errors.js';
 import { ErrorResponse } from './http/schemas.js';
 import type { App } from './http/types.js';
+import { ajvOptions, buildValidator } from './http/validation.js';
 import { registerBookingRoutes } from './bookings/routes.js';
 import { BookingService } from './bookings/service.js';
 import { registerCatalogRoutes } from './catalog/routes.js';
@@ -74,12 +77,16 @@ function createServer(deps: AppDeps): App {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+    ajv: ajvOptions,
+    schemaController: { compilersFactory: { buildValidator } },
     frameworkErrors,
+    clientErrorHandler: clientErrors,
   }).withTypeProvider<TypeBoxTypeProvider>();
 }
 
 async function registerHttpBasics(app: App, config: Config): Promise<void> {
+  requireAccessDeclarations(app);
+  documentStandardErrors(app);
   registerErrorHandling(app);
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -110,17 +117,7 @@ async function registerDocs(app: App, config: Config): Promise<void> {
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
   });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
-  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-}
-
-/** Every /api request gets its caller (anon, or authenticated from a valid bearer token). */
-function registerCaller(app: App, auth: AuthService): void {
-  app.decorateRequest('caller', null as never);
-  app.addHook('onRequest', async (request) => {
-    request.caller = { role: 'anon' };
-    if (!request.url.startsWith('/api/') || request.url.startsWith('/api/openapi.json')) return;
-    request.caller = await auth.authenticate(request.headers.authorization);
-  });
+  app.get('/api/openapi.json', { schema: { hide: true }, config: { access: 'public' } }, async () => app.swagger());
 }
 
 /** Builds the HTTP app in plain steps; nothing here listens. */
@@ -130,12 +127,16 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await registerHttpBasics(app, config);
   await registerDocs(app, config);
 
-  const tokens = new AccessTokens({ secret: config.jwtSecret, accessTokenTtl: config.accessTokenTtl });
+  const tokens = new AccessTokens({
+    secret: config.jwtSecret,
+    accessTokenTtl: config.accessTokenTtl,
+    jwks: config.authJwksUrl ? { url: config.authJwksUrl } : undefined,
+  });
   const auth = new AuthService(db, tokens, {
     refreshTokenTtl: config.refreshTokenTtl,
     rateLimitPerMinute: config.authRateLimitPerMinute,
   });
-  registerCaller(app, auth);
+  registerAccess(app, auth, db, config.refreshTokenTtl);
 
   registerHealthRoutes(app, db);
   registerAuthRoutes(app, auth);

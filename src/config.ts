@@ -14,6 +14,11 @@ export interface Config {
   databasePoolSize: number;
   dataDir: string;
   jwtSecret: string;
+  /**
+   * A Supabase project's JWKS URL (`https://<project>.supabase.co/auth/v1/.well-known/jwks.json`):
+   * access tokens signed with its ES256/RS256 keys are accepted beside HS256 ones.
+   */
+  authJwksUrl?: string;
   /** Access token lifetime, seconds. */
   accessTokenTtl: number;
   /** Refresh token lifetime, seconds. */
@@ -80,6 +85,23 @@ class Reader {
     return raw as T;
   }
 
+  /** An http(s) URL, or undefined when unset. */
+  httpUrl(name: string): string | undefined {
+    const raw = this.string(name);
+    if (raw === undefined) return undefined;
+    let url: URL | undefined;
+    try {
+      url = new URL(raw);
+    } catch {
+      url = undefined;
+    }
+    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+      this.problems.push(`${name} must be an http(s) URL (got "${raw}")`);
+      return undefined;
+    }
+    return url.toString();
+  }
+
   postgresUrl(name: string): string | undefined {
     const raw = this.string(name);
     if (raw !== undefined && !/^postgres(ql)?:\/\//.test(raw)) {
@@ -143,6 +165,7 @@ export function loadConfig(env: Env = process.env): Config {
     databasePoolSize: read.int('DATABASE_POOL_SIZE', 10, 1, 500),
     dataDir,
     jwtSecret: '',
+    authJwksUrl: read.httpUrl('AUTH_JWKS_URL'),
     accessTokenTtl: read.int('ACCESS_TOKEN_TTL', 3600, 30, 86_400),
     refreshTokenTtl: read.int('REFRESH_TOKEN_TTL', 30 * 86_400, 300, 365 * 86_400),
     authRateLimitPerMinute: read.int('AUTH_RATE_LIMIT_PER_MINUTE', 20, 1, 100_000),

@@ -20,6 +20,16 @@ export class AppError extends Error {
 
 export const validationFailed = (message: string, details?: unknown) => new AppError(400, 'validation_failed', message, details);
 export const unauthorized = (message = 'Sign in to continue') => new AppError(401, 'unauthorized', message);
+/** No token on a route that needs one (RFC 6750 §3). */
+export const signInRequired = () =>
+  new AppError(401, 'unauthorized', 'Sign in to continue', undefined, { 'www-authenticate': 'Bearer' });
+
+/** A malformed, forged or expired token on a route that needs one. */
+export const invalidToken = () =>
+  new AppError(401, 'unauthorized', 'Invalid or expired access token', undefined, {
+    'www-authenticate': 'Bearer error="invalid_token"',
+  });
+
 export const forbidden = (message = 'You may not do that') => new AppError(403, 'forbidden', message);
 export const notFound = (what = 'Resource') => new AppError(404, 'not_found', `${what} not found`);
 export const conflict = (message: string, details?: unknown, code = 'conflict') => new AppError(409, code, message, details);
@@ -90,8 +100,9 @@ export function fromDatabaseError(err: unknown): AppError | undefined {
     case '22P02':
     case '22001':
     case '22003':
-    case '22007':
-    case '22008':
+    case '22007': // invalid datetime format
+    case '22008': // datetime field overflow (year 0, 24:01)
+    case '22009': // time zone displacement out of range (offsets past ±15:59)
     case '22023':
     case '22021':
     case '22P05': // e.g. a NUL (\u0000) inside JSON stored as jsonb

@@ -53,6 +53,7 @@ export function registerAuthRoutes(app: App, auth: AuthService): void {
   app.post(
     '/api/auth/signup',
     {
+      config: { access: 'public' },
       schema: { tags, summary: 'Create an account', body: SignupBody, response: { 201: SessionResponse, ...errors(400, 409, 422, 429) } },
       preValidation: trimEmail,
       preHandler: limit('signup'),
@@ -63,6 +64,7 @@ export function registerAuthRoutes(app: App, auth: AuthService): void {
   app.post(
     '/api/auth/login',
     {
+      config: { access: 'public' },
       schema: { tags, summary: 'Sign in with email and password', body: LoginBody, response: { 200: SessionResponse, ...errors(400, 401, 429) } },
       preHandler: limit('login'),
     },
@@ -72,6 +74,7 @@ export function registerAuthRoutes(app: App, auth: AuthService): void {
   app.post(
     '/api/auth/refresh',
     {
+      config: { access: 'public' },
       schema: { tags, summary: 'Rotate a refresh token for a new pair', body: RefreshBody, response: { 200: SessionResponse, ...errors(400, 401, 429) } },
       preHandler: limit('refresh'),
     },
@@ -81,6 +84,7 @@ export function registerAuthRoutes(app: App, auth: AuthService): void {
   app.post(
     '/api/auth/logout',
     {
+      config: { access: 'signed_in', acceptExpiredToken: true },
       schema: { tags, summary: 'End the current session (revokes its refresh tokens)', security: [{ bearerAuth: [] }], response: { 204: Type.Null(), ...errors(401) } },
     },
     async (request, reply) => {

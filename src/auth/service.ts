@@ -91,13 +91,16 @@ export class AuthService {
     await this.db.asCaller(SERVICE, (tx) => repo.revokeFamily(tx, familyId));
   }
 
-  /** The caller behind an Authorization header value: anon without one, 401 for a bad one. */
-  async authenticate(header: string | undefined): Promise<Caller> {
+  /**
+   * The caller behind an Authorization header value: anon without one, undefined for a bad or
+   * expired one (whether that matters is the route's call). `graceSeconds` accepts tokens that
+   * expired at most that long ago.
+   */
+  async authenticate(header: string | undefined, graceSeconds = 0): Promise<Caller | undefined> {
     if (header === undefined || header === '') return { role: 'anon' };
     const match = /^Bearer\s+(\S+)$/i.exec(header);
-    const claims = match ? await this.tokens.verify(match[1]!) : undefined;
-    if (!claims) throw unauthorized('Invalid or expired access token');
-    return { role: 'authenticated', claims };
+    const claims = match ? await this.tokens.verify(match[1]!, graceSeconds) : undefined;
+    return claims ? { role: 'authenticated', claims } : undefined;
   }
 
   /** Counts a hit for each key; over the per-minute limit → 429 with Retry-After. */

@@ -1,23 +1,37 @@
 import { createHash, createSecretKey, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
-import { errors, jwtVerify, SignJWT } from 'jose';
+import { createRemoteJWKSet, errors, jwtVerify, SignJWT, type JWTVerifyGetKey } from 'jose';
 import type { JwtClaims } from '../db/index.js';
 
 export interface TokenSettings {
+  /** HS256 key: signs the tokens we issue, and checks them and legacy Supabase tokens. */
   secret: string;
   accessTokenTtl: number;
+  /** A Supabase project's JWKS (`<project>/auth/v1/.well-known/jwks.json`): its ES256/RS256 tokens are accepted too. */
+  jwks?: { url: string; cooldownMs?: number; cacheMaxAgeMs?: number };
 }
 
-/** Signs and checks Supabase-compatible access tokens (HS256, aud "authenticated"). */
 /** Verified tokens kept per process (the exact token bytes), until they expire. */
 const CACHE_SIZE = 10_000;
+/** The asymmetric algorithms Supabase signs with; HS256 is only ever checked against our secret. */
+const JWKS_ALGORITHMS = ['ES256', 'RS256'];
 
+/** Signs and checks Supabase-compatible access tokens (aud "authenticated"). */
 export class AccessTokens {
   // A KeyObject made once: jose would otherwise import the raw secret on every verify.
   private readonly key: KeyObject;
   private readonly verified = new Map<string, JwtClaims>();
+  private readonly jwks?: JWTVerifyGetKey;
 
   constructor(private readonly settings: TokenSettings) {
     this.key = createSecretKey(Buffer.from(settings.secret, 'utf8'));
+    if (settings.jwks) {
+      // Keys chosen by kid and cached; an unknown kid refetches at most once per cooldown.
+      this.jwks = createRemoteJWKSet(new URL(settings.jwks.url), {
+        cooldownDuration: settings.jwks.cooldownMs ?? 30_000,
+        cacheMaxAge: settings.jwks.cacheMaxAgeMs ?? 10 * 60_000,
+        timeoutDuration: 5_000,
+      });
+    }
   }
 
   get ttl(): number {
@@ -34,17 +48,24 @@ export class AccessTokens {
       .sign(this.key);
   }
 
-  /** The claims of a valid token, or undefined for any forged, altered, expired or alg-none token. */
-  async verify(token: string): Promise<JwtClaims | undefined> {
+  /**
+   * The claims of a valid token, or undefined for any forged, altered, expired or alg-none token.
+   * `graceSeconds` accepts tokens that expired at most that long ago (sign-out only).
+   */
+  async verify(token: string, graceSeconds = 0): Promise<JwtClaims | undefined> {
     const known = this.verified.get(token);
-    if (known) {
-      if ((known.exp ?? 0) * 1000 > Date.now()) return known;
-      this.verified.delete(token);
-      return undefined;
-    }
+    if (known && (known.exp ?? 0) * 1000 > Date.now()) return known;
+    if (known) this.verified.delete(token);
     try {
-      const { payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'], audience: 'authenticated' });
+      // The key follows the header's alg: HS256 only with our secret, ES256/RS256 only from the JWKS.
+      const key: JWTVerifyGetKey = (header, input) => (header.alg === 'HS256' || !this.jwks ? this.key : this.jwks(header, input));
+      const { payload } = await jwtVerify(token, key, {
+        algorithms: this.jwks ? ['HS256', ...JWKS_ALGORITHMS] : ['HS256'],
+        audience: 'authenticated',
+        clockTolerance: graceSeconds,
+      });
       if (typeof payload.sub !== 'string' || payload.role !== 'authenticated' || typeof payload.exp !== 'number') return undefined;
+      if (payload.exp * 1000 <= Date.now()) return payload as JwtClaims; // accepted within the grace only; not cached
       if (this.verified.size >= CACHE_SIZE) this.verified.delete(this.verified.keys().next().value!);
       this.verified.set(token, payload as JwtClaims);
       return payload as JwtClaims;

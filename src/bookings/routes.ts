@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
 import { errors, Nullable, Timestamp, Uuid } from '../http/schemas.js';
+import { contentResponse } from '../http/openapi.js';
 import type { App } from '../http/types.js';
 import { OrderSchema } from '../orders/routes.js';
 import { bookingCalendar } from './ics.js';
@@ -65,6 +66,7 @@ export function registerBookingRoutes(app: App, bookings: BookingService, public
   app.post(
     '/api/bookings',
     {
+      config: { access: 'signed_in' },
       schema: {
         tags,
         security,
@@ -88,6 +90,7 @@ export function registerBookingRoutes(app: App, bookings: BookingService, public
   app.get(
     '/api/bookings',
     {
+      config: { access: 'signed_in' },
       schema: {
         tags,
         security,
@@ -104,13 +107,14 @@ export function registerBookingRoutes(app: App, bookings: BookingService, public
 
   app.get(
     '/api/bookings/:id',
-    { schema: { tags, security, summary: 'One booking', params: IdParams, response: { 200: BookingResponse, ...errors(401, 404) } } },
+    { config: { access: 'signed_in' }, schema: { tags, security, summary: 'One booking', params: IdParams, response: { 200: BookingResponse, ...errors(401, 404) } } },
     async (request) => ({ booking: await bookings.get(request.caller, request.params.id) }),
   );
 
   app.post(
     '/api/bookings/:id/cancel',
     {
+      config: { access: 'signed_in' },
       schema: {
         tags,
         security,
@@ -125,6 +129,7 @@ export function registerBookingRoutes(app: App, bookings: BookingService, public
   app.post(
     '/api/bookings/:id/reschedule',
     {
+      config: { access: 'signed_in' },
       schema: {
         tags,
         security,
@@ -140,13 +145,13 @@ export function registerBookingRoutes(app: App, bookings: BookingService, public
   app.get(
     '/api/bookings/:id/calendar.ics',
     {
+      config: { access: 'signed_in' },
       schema: {
         tags,
         security,
         summary: 'The session as an iCalendar event',
         params: IdParams,
-        produces: ['text/calendar'],
-        response: { 200: Type.String(), ...errors(401, 404) },
+        response: { 200: contentResponse('text/calendar', 'The iCalendar file'), ...errors(401, 404) },
       },
     },
     async (request, reply) => {
@@ -162,6 +167,7 @@ export function registerBookingRoutes(app: App, bookings: BookingService, public
     app.post(
       `/api/admin/bookings/:id/${action}`,
       {
+        config: { access: 'operator' },
         schema: {
           tags: ['admin'],
           security,

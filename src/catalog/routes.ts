@@ -67,17 +67,18 @@ const security = [{ bearerAuth: [] }];
 export function registerCatalogRoutes(app: App, catalog: CatalogService): void {
   app.get(
     '/api/services',
-    { schema: { tags: ['catalog'], summary: 'Services and add-ons on offer, with prices in cents', response: { 200: CatalogSchema } } },
+    { config: { access: 'public' }, schema: { tags: ['catalog'], summary: 'Services and add-ons on offer, with prices in cents', response: { 200: CatalogSchema } } },
     async (request) => catalog.catalog(request.caller),
   );
   app.get(
     '/api/admin/catalog',
-    { schema: { tags: ['admin'], security, summary: 'The whole catalog, inactive items included', response: { 200: CatalogSchema, ...errors(401, 403) } } },
+    { config: { access: 'admin' }, schema: { tags: ['admin'], security, summary: 'The whole catalog, inactive items included', response: { 200: CatalogSchema, ...errors(401, 403) } } },
     async (request) => catalog.adminCatalog(request.caller),
   );
   app.put(
     '/api/admin/catalog',
     {
+      config: { access: 'admin' },
       schema: {
         tags: ['admin'],
         security,
@@ -91,12 +92,13 @@ export function registerCatalogRoutes(app: App, catalog: CatalogService): void {
   );
   app.get(
     '/api/admin/settings',
-    { schema: { tags: ['admin'], security, summary: 'Business settings', response: { 200: SettingsSchema, ...errors(401, 403) } } },
+    { config: { access: 'admin' }, schema: { tags: ['admin'], security, summary: 'Business settings', response: { 200: SettingsSchema, ...errors(401, 403) } } },
     async (request) => catalog.settings(request.caller),
   );
   app.put(
     '/api/admin/settings',
     {
+      config: { access: 'admin' },
       schema: {
         tags: ['admin'],
         security,

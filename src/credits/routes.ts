@@ -16,6 +16,7 @@ export function registerCreditRoutes(app: App, credits: CreditService): void {
   app.get(
     '/api/me/credits',
     {
+      config: { access: 'signed_in' },
       schema: {
         tags: ['profile'],
         security: [{ bearerAuth: [] }],
@@ -30,6 +31,7 @@ export function registerCreditRoutes(app: App, credits: CreditService): void {
   app.post(
     '/api/admin/customers/:id/credits',
     {
+      config: { access: 'admin' },
       schema: {
         tags: ['admin'],
         security: [{ bearerAuth: [] }],

@@ -1,3 +1,5 @@
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, fromDatabaseError, type ErrorBody } from '../errors.js';
 import type { App } from './types.js';
@@ -11,6 +13,7 @@ const codesByStatus: Record<number, string> = {
   406: 'not_acceptable',
   409: 'conflict',
   413: 'payload_too_large',
+  414: 'uri_too_long',
   415: 'unsupported_media_type',
   422: 'unprocessable',
   429: 'rate_limited',
@@ -44,7 +47,9 @@ export function toAppError(err: unknown): AppError | undefined {
         ? 'Malformed JSON body'
         : e.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
           ? 'Request body is too large'
-          : e.message;
+          : status === 414
+            ? 'A path parameter is too long' // Fastify's message would echo the whole path
+            : e.message;
     return new AppError(status, codesByStatus[status] ?? 'bad_request', message);
   }
   return undefined;
@@ -57,6 +62,27 @@ export function toAppError(err: unknown): AppError | undefined {
 export function frameworkErrors(err: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
   const known = toAppError(err) ?? new AppError(400, 'validation_failed', 'Malformed request');
   void send(reply, known.status >= 500 ? new AppError(400, 'validation_failed', 'Malformed request') : known);
+}
+
+/**
+ * Errors Node's HTTP parser raises before Fastify sees a request (headers too large, a
+ * malformed request line), answered in the one error shape (the `clientErrorHandler` option).
+ */
+export function clientErrors(err: NodeJS.ErrnoException, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, code, message] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'header_too_large', 'Request headers are too large']
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'request_timeout', 'The request took too long to arrive']
+        : [400, 'bad_request', 'Malformed HTTP request'];
+  const body = JSON.stringify({ error: { code, message } } satisfies ErrorBody);
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
 }
 
 export function registerErrorHandling(app: App): void {

@@ -31,6 +31,7 @@ export function registerOrderRoutes(app: App, orders: OrderService): void {
   app.get(
     '/api/orders',
     {
+      config: { access: 'signed_in' },
       schema: {
         tags: ['payments'],
         security,
@@ -51,12 +52,13 @@ export function registerOrderRoutes(app: App, orders: OrderService): void {
   );
   app.get(
     '/api/orders/:id',
-    { schema: { tags: ['payments'], security, summary: 'One order', params: IdParams, response: { 200: Type.Object({ order: OrderSchema }), ...errors(401, 404) } } },
+    { config: { access: 'signed_in' }, schema: { tags: ['payments'], security, summary: 'One order', params: IdParams, response: { 200: Type.Object({ order: OrderSchema }), ...errors(401, 404) } } },
     async (request) => ({ order: await orders.get(request.caller, request.params.id) }),
   );
   app.post(
     '/api/admin/orders/:id/refund',
     {
+      config: { access: 'admin' },
       schema: {
         tags: ['admin'],
         security,

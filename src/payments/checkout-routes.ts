@@ -1,6 +1,7 @@
 import { Type } from 'typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errors } from '../http/schemas.js';
+import { contentResponse } from '../http/openapi.js';
 import type { App } from '../http/types.js';
 import type { FakeCheckout } from './checkout.js';
 
@@ -25,7 +26,7 @@ export async function registerFakeCheckoutRoutes(app: App, checkout: FakeCheckou
 
     scope.get<{ Params: { checkoutId: string } }>(
       '/checkout/fake/:checkoutId',
-      { schema: { tags: ['payments'], summary: 'The offline checkout page (PAYMENTS_PROVIDER=fake)', description: '410 checkout_expired once the order has expired.', params: Params } },
+      { schema: { tags: ['payments'], summary: 'The offline checkout page (PAYMENTS_PROVIDER=fake)', description: '410 checkout_expired once the order has expired.', params: Params, response: { 200: contentResponse('text/html', 'The checkout page'), ...errors(410) } } },
       async (request, reply) => {
         const order = await checkout.openOrder(request.params.checkoutId);
         const base = `/checkout/fake/${request.params.checkoutId}`;
@@ -48,7 +49,16 @@ export async function registerFakeCheckoutRoutes(app: App, checkout: FakeCheckou
             tags: ['payments'],
             summary: decision === 'approve' ? 'Approve the fake payment' : 'Decline the fake payment',
             params: Params,
-            response: { 200: Type.Object({ order_id: Type.String(), status: Type.String() }), ...errors(404, 409, 410) },
+            response: {
+              200: {
+                description: 'JSON, or a page for a form post',
+                content: {
+                  'application/json': { schema: Type.Object({ order_id: Type.String(), status: Type.String() }) },
+                  'text/html': { schema: Type.String() },
+                },
+              },
+              ...errors(404, 409, 410),
+            },
           },
         },
         async (request: FastifyRequest<{ Params: { checkoutId: string } }>, reply: FastifyReply) => {
@@ -68,7 +78,14 @@ export function registerBoltCheckoutRoutes(app: App, settings: { publishableKey:
   const connect = settings.apiUrl.includes('sandbox') ? 'https://connect-sandbox.bolt.com' : 'https://connect.bolt.com';
   app.get(
     '/checkout/bolt/:token',
-    { schema: { tags: ['payments'], summary: 'The Bolt checkout page (PAYMENTS_PROVIDER=bolt)', params: Type.Object({ token: Type.String({ pattern: '^[A-Za-z0-9_-]{8,200}$' }) }) } },
+    {
+      schema: {
+        tags: ['payments'],
+        summary: 'The Bolt checkout page (PAYMENTS_PROVIDER=bolt)',
+        params: Type.Object({ token: Type.String({ pattern: '^[A-Za-z0-9_-]{8,200}$' }) }),
+        response: { 200: contentResponse('text/html', 'The checkout page') },
+      },
+    },
     async (request, reply) => {
       const token = escape(request.params.token);
       const body = `<h1>Recovery Machine checkout</h1><div data-tid="instant-bolt-checkout-button"><object data="${connect}/v1/checkout_button?publishable_key=${escape(settings.publishableKey)}"></object></div>

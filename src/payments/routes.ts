@@ -12,6 +12,7 @@ export async function registerWebhookRoutes(app: App, webhooks: PaymentWebhooks)
     scope.post(
       '/api/webhooks/bolt',
       {
+        config: { access: 'public' },
         schema: {
           tags: ['payments'],
           summary: 'Bolt transaction webhooks',

@@ -39,12 +39,13 @@ const security = [{ bearerAuth: [] }];
 export function registerProfileRoutes(app: App, profiles: ProfileService): void {
   app.get(
     '/api/me',
-    { schema: { tags, security, summary: 'My profile', response: { 200: ProfileResponse, ...errors(401) } } },
+    { config: { access: 'signed_in' }, schema: { tags, security, summary: 'My profile', response: { 200: ProfileResponse, ...errors(401) } } },
     async (request) => profiles.me(request.caller),
   );
   app.patch(
     '/api/me',
     {
+      config: { access: 'signed_in' },
       schema: {
         tags,
         security,

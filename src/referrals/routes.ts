@@ -19,6 +19,7 @@ export function registerReferralRoutes(app: App, referrals: ReferralService): vo
   app.post(
     '/api/referrals',
     {
+      config: { access: 'signed_in' },
       schema: {
         tags: ['referrals'],
         security,
@@ -32,6 +33,7 @@ export function registerReferralRoutes(app: App, referrals: ReferralService): vo
   app.get(
     '/api/referrals',
     {
+      config: { access: 'signed_in' },
       schema: {
         tags: ['referrals'],
         security,

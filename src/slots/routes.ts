@@ -3,7 +3,8 @@ import { errors, Uuid } from '../http/schemas.js';
 import type { App } from '../http/types.js';
 import type { SlotRequest, SlotService } from './service.js';
 
-const DateString = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'Local date, YYYY-MM-DD' });
+/** `format: 'date'` (ajv-formats) refuses impossible dates such as 2026-13-01 or 2026-02-30. */
+const DateString = Type.String({ format: 'date', pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'Local date, YYYY-MM-DD' });
 const TimeString = Type.String({ pattern: '^([01]\\d|2[0-3]):[0-5]\\d(:00)?$', description: 'Local time, HH:MM' });
 const MaxBookings = Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: 'Places per slot (default 1)' }));
 
@@ -58,6 +59,7 @@ export function registerSlotRoutes(app: App, slots: SlotService): void {
   app.get(
     '/api/availability',
     {
+      config: { access: 'public' },
       schema: {
         tags: ['booking'],
         summary: 'Bookable slots (public)',
@@ -72,6 +74,7 @@ export function registerSlotRoutes(app: App, slots: SlotService): void {
   app.post(
     '/api/admin/slots',
     {
+      config: { access: 'admin' },
       schema: {
         tags: ['admin'],
         security,
@@ -91,6 +94,7 @@ export function registerSlotRoutes(app: App, slots: SlotService): void {
   app.patch(
     '/api/admin/slots/:id',
     {
+      config: { access: 'admin' },
       schema: {
         tags: ['admin'],
         security,
@@ -109,6 +113,7 @@ export function registerSlotRoutes(app: App, slots: SlotService): void {
   app.delete(
     '/api/admin/slots/:id',
     {
+      config: { access: 'admin' },
       schema: { tags: ['admin'], security, summary: 'Delete an empty slot', params: IdParams, response: { 204: Type.Null(), ...errors(401, 403, 404, 409) } },
     },
     async (request, reply) => {

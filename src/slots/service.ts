@@ -84,10 +84,10 @@ export class SlotService {
 
   /** Public: bookable slots between two local dates (inclusive), honouring the minimum notice. */
   async availability(caller: Caller, from: string, to?: string): Promise<repo.Slot[]> {
+    // `from` is checked before anything computes with it (addDays throws on impossible dates).
+    if (!isRealDate(from)) throw validationFailed('from is not a real date', { field: 'from' });
+    if (to !== undefined && !isRealDate(to)) throw validationFailed('to is not a real date', { field: 'to' });
     const last = to ?? addDays(from, 6);
-    for (const [field, value] of [['from', from], ['to', last]] as const) {
-      if (!isRealDate(value)) throw validationFailed(`${field} is not a real date`, { field });
-    }
     const days = daysBetween(from, last);
     if (days < 0) throw validationFailed('to must not be before from', { field: 'to' });
     if (days >= MAX_AVAILABILITY_DAYS) throw validationFailed(`At most ${MAX_AVAILABILITY_DAYS} days at a time`, { field: 'to', max_days: MAX_AVAILABILITY_DAYS });

@@ -16,6 +16,7 @@ export function registerStaffRoutes(app: App, staff: StaffService): void {
   app.get(
     '/api/admin/staff',
     {
+      config: { access: 'super_admin' },
       schema: {
         tags: ['admin'],
         security,
@@ -29,6 +30,7 @@ export function registerStaffRoutes(app: App, staff: StaffService): void {
   app.post(
     '/api/admin/staff',
     {
+      config: { access: 'super_admin' },
       schema: {
         tags: ['admin'],
         security,
@@ -46,6 +48,7 @@ export function registerStaffRoutes(app: App, staff: StaffService): void {
   app.delete(
     '/api/admin/staff/:email',
     {
+      config: { access: 'super_admin' },
       schema: {
         tags: ['admin'],
         security,
