@@ -172,7 +172,9 @@ export function loadConfig(env: Env = process.env): Config {
     corsOrigins,
     logLevel: read.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
     publicUrl: (read.string('PUBLIC_URL') ?? `http://${host}:${port}`).replace(/\/$/, ''),
-  } satisfies Omit<Config, "payments" | "orderSweepSeconds" | "referralInvitesPerDay">;
+    orderSweepSeconds: read.int('ORDER_SWEEP_SECONDS', 60, 0, 86_400),
+    referralInvitesPerDay: read.int('REFERRAL_INVITES_PER_DAY', 20, 1, 10_000),
+  } satisfies Omit<Config, 'payments'>;
   const payments = readPayments(read, nodeEnv);
   if (config.databaseAppUrl && !config.databaseUrl) read.problems.push('DATABASE_APP_URL needs DATABASE_URL (migrations run with it)');
   if (read.problems.length > 0) throw new ConfigError(read.problems);
@@ -184,7 +186,5 @@ export function loadConfig(env: Env = process.env): Config {
     ...config,
     jwtSecret,
     payments: { ...payments, signingSecret },
-    orderSweepSeconds: read.int('ORDER_SWEEP_SECONDS', 60, 0, 86_400),
-    referralInvitesPerDay: read.int('REFERRAL_INVITES_PER_DAY', 20, 1, 10_000),
   };
 }

@@ -6,24 +6,27 @@ const scrypt = (password: string, salt: Buffer, keylen: number, options: ScryptO
     scryptCb(password, salt, keylen, options, (err, key) => (err ? reject(err) : resolve(key))),
   );
 
-// OWASP's scrypt floor: N=2^17, r=8, p=1 (128 MiB would be too much per login here; 2^15 = 32 MiB).
-const PARAMS = { N: 2 ** 15, r: 8, p: 1 };
-const KEY_LENGTH = 32;
-const maxmem = 128 * PARAMS.N * PARAMS.r * 2;
+// Supabase Auth (GoTrue) hashes with bcrypt at Go's default cost, 10. New passwords are hashed the
+// same way so a user made here can also sign in through a Supabase project's Auth service.
+const BCRYPT_COST = 10;
+/** bcrypt reads only the first 72 bytes; longer passwords are refused at sign-up (as Supabase Auth does). */
+export const MAX_PASSWORD_BYTES = 72;
 
-/** `scrypt$N$r$p$salt$hash`, base64url parts: the parameters travel with the hash so they can be raised later. */
 export async function hashPassword(password: string): Promise<string> {
-  const salt = randomBytes(16);
-  const key = await scrypt(password.normalize('NFKC'), salt, KEY_LENGTH, { ...PARAMS, maxmem });
-  return `scrypt$${PARAMS.N}$${PARAMS.r}$${PARAMS.p}$${salt.toString('base64url')}$${key.toString('base64url')}`;
+  if (Buffer.byteLength(password, 'utf8') > MAX_PASSWORD_BYTES) throw new RangeError('password longer than 72 bytes');
+  return bcrypt.hash(password, BCRYPT_COST);
 }
 
 /**
- * Checks a password against our scrypt hashes, and against the bcrypt hashes Supabase Auth
- * (GoTrue) writes, so users created by a Supabase project can sign in here too.
+ * Checks a password against a bcrypt hash (ours, and those Supabase Auth writes), or against the
+ * `scrypt$N$r$p$salt$hash` hashes this service wrote before it switched to bcrypt.
  */
 export async function verifyPassword(password: string, stored: string | null | undefined): Promise<boolean> {
-  if (stored && /^\$2[aby]\$\d{2}\$/.test(stored)) return bcrypt.compare(password, stored);
+  if (stored && /^\$2[aby]\$\d{2}\$/.test(stored)) {
+    // bcrypt would compare only the first 72 bytes: a longer password never matches.
+    if (Buffer.byteLength(password, 'utf8') > MAX_PASSWORD_BYTES) return false;
+    return bcrypt.compare(password, stored);
+  }
   const parts = (stored ?? '').split('$');
   if (parts.length !== 6 || parts[0] !== 'scrypt') return false;
   const [, n, r, p, salt, hash] = parts as [string, string, string, string, string, string];

@@ -13,7 +13,7 @@ const SessionResponse = Type.Object({
   user: Type.Object({ id: Uuid, email: Type.String() }),
 });
 
-const Password = Type.String({ minLength: 8, maxLength: 200 });
+const Password = Type.String({ minLength: 8, maxLength: 72, description: '8 to 72 characters (at most 72 bytes in UTF-8)' });
 
 const SignupBody = Type.Object(
   {

@@ -1,6 +1,6 @@
 import type { Caller, Database, JwtClaims, Queryable } from '../db/index.js';
-import { AppError, conflict, unauthorized, unprocessable } from '../errors.js';
-import { decoyHash, hashPassword, verifyPassword } from './passwords.js';
+import { AppError, conflict, unauthorized, unprocessable, validationFailed } from '../errors.js';
+import { decoyHash, hashPassword, MAX_PASSWORD_BYTES, verifyPassword } from './passwords.js';
 import * as repo from './repository.js';
 import { AccessTokens, hashRefreshToken, newRefreshToken, newSessionId } from './tokens.js';
 
@@ -38,6 +38,9 @@ export class AuthService {
 
   async signup(input: SignupInput): Promise<Session> {
     const email = normalizeEmail(input.email);
+    if (Buffer.byteLength(input.password, 'utf8') > MAX_PASSWORD_BYTES) {
+      throw validationFailed(`Passwords can be at most ${MAX_PASSWORD_BYTES} bytes long`, { field: 'password' });
+    }
     const passwordHash = await hashPassword(input.password);
     const meta: Record<string, unknown> = {};
     if (input.full_name?.trim()) meta.full_name = input.full_name.trim();

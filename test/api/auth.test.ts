@@ -67,6 +67,18 @@ describe.each(engines)('auth API on %s', (engine) => {
       expect((await post('/api/auth/signup', { email, password: '12345678' })).statusCode).toBe(201);
     });
 
+    it('refuses a password bcrypt could not keep whole: over 72 characters, or over 72 bytes', async () => {
+      const email = uniqueEmail('long');
+      for (const password of ['a'.repeat(73), 'é'.repeat(40)]) {
+        const res = await post('/api/auth/signup', { email, password });
+        expect(res.statusCode).toBe(400);
+        expect(errorCode(res)).toBe('validation_failed');
+      }
+      // 72 single-byte characters is the longest accepted, and it signs in.
+      expect((await post('/api/auth/signup', { email, password: 'a'.repeat(72) })).statusCode).toBe(201);
+      expect((await post('/api/auth/login', { email, password: 'a'.repeat(72) })).statusCode).toBe(200);
+    });
+
     it.each([
       ['missing email', { password: PASSWORD }],
       ['missing password', { email: 'nopass@example.com' }],

@@ -9,7 +9,7 @@ import { expectErrorShape } from './support.js';
 
 /** Requests per operation (callers, parameters and bodies drawn together). */
 const RUNS = 15;
-/** Sign-up and sign-in hash a password on purpose (scrypt, about half a second here); fuzz.test.ts fuzzes them at length. */
+/** Sign-up and sign-in hash a password on purpose (bcrypt, a tenth of a second or more here); fuzz.test.ts fuzzes them at length. */
 const SLOW = new Set(['/api/auth/signup', '/api/auth/login']);
 
 interface Parameter {

@@ -182,6 +182,8 @@ describe('configuration', () => {
     ['an unknown NODE_ENV', { NODE_ENV: 'staging' }, 'NODE_ENV'],
     ['AUTH_RATE_LIMIT_PER_MINUTE=0', { AUTH_RATE_LIMIT_PER_MINUTE: '0' }, 'AUTH_RATE_LIMIT_PER_MINUTE'],
     ['a bad CORS origin', { CORS_ORIGINS: 'app.example.com/path' }, 'CORS_ORIGINS'],
+    ['ORDER_SWEEP_SECONDS=soon', { ORDER_SWEEP_SECONDS: 'soon' }, 'ORDER_SWEEP_SECONDS'],
+    ['REFERRAL_INVITES_PER_DAY=0', { REFERRAL_INVITES_PER_DAY: '0' }, 'REFERRAL_INVITES_PER_DAY'],
   ])('%s → ConfigError naming it', (_name, env, variable) => {
     expect(problemsOf({ ...base, ...env })).toContain(variable);
   });

@@ -9,7 +9,7 @@ import { bearer, errorCode, signupStaff, startApp, type SignedUp, type TestApp }
 import { engines } from '../helpers/db.js';
 import { balance, book, booked, expectIntegrity, grant, makeCustomer, makeSlot, orderRow, refund, slotCount, webhookBody } from './support.js';
 
-// Several requests per test on two shared cores, with scrypt password hashing at sign-up: allow headroom.
+// Several requests per test on two shared cores, with bcrypt password hashing at sign-up: allow headroom.
 vi.setConfig({ testTimeout: 60_000 });
 
 interface Seen {

@@ -28,7 +28,7 @@ import {
   waitForEvent,
 } from './support.js';
 
-// Several requests per test on two shared cores, with scrypt password hashing at sign-up: allow headroom.
+// Several requests per test on two shared cores, with bcrypt password hashing at sign-up: allow headroom.
 vi.setConfig({ testTimeout: 60_000 });
 
 const INVITES_PER_DAY = 3;

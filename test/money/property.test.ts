@@ -23,7 +23,7 @@ import {
   type Service,
 } from './support.js';
 
-// Several requests per test on two shared cores, with scrypt password hashing at sign-up: allow headroom.
+// Several requests per test on two shared cores, with bcrypt password hashing at sign-up: allow headroom.
 vi.setConfig({ testTimeout: 60_000 });
 
 /** A share of what is left (may be more than 100%), raw cents, or nothing (the API's default: all that is left). */

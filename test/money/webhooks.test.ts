@@ -22,7 +22,7 @@ import {
   webhookBody,
 } from './support.js';
 
-// Several requests per test on two shared cores, with scrypt password hashing at sign-up: allow headroom.
+// Several requests per test on two shared cores, with bcrypt password hashing at sign-up: allow headroom.
 vi.setConfig({ testTimeout: 60_000 });
 
 describe.each(engines)('money: Bolt webhooks on %s', (engine) => {
