@@ -45,10 +45,14 @@ export async function searchCustomers(
 ): Promise<{ customers: CustomerSummary[]; total: number }> {
   const { where, params } = searchWhere(q);
   const n = params.length;
-  const { rows } = await tx.query<CustomerSummary>(
-    `select ${summary} from public.profiles p where ${where} order by p.search_name, p.id limit $${n + 1} offset $${n + 2}`,
-    [...params, limit, offset],
-  );
+  // Matches are collected first, then sorted: walking the name index in order and filtering
+  // would read most of the table for a rare match late in the alphabet. Without q, the name
+  // index gives the order directly.
+  const page = params.length
+    ? `with matches as materialized (select ${summary}, p.search_name from public.profiles p where ${where})
+       select ${summary} from matches p order by p.search_name, p.id limit $${n + 1} offset $${n + 2}`
+    : `select ${summary} from public.profiles p order by p.search_name, p.id limit $${n + 1} offset $${n + 2}`;
+  const { rows } = await tx.query<CustomerSummary>(page, [...params, limit, offset]);
   const count = await tx.query<{ total: number }>(`select count(*)::int as total from public.profiles p where ${where}`, params);
   return { customers: rows, total: count.rows[0]?.total ?? 0 };
 }
