@@ -10,6 +10,8 @@ import { AuthService } from './auth/service.js';
 import { AccessTokens } from './auth/tokens.js';
 import type { Config } from './config.js';
 import { registerCreditRoutes } from './credits/routes.js';
+import { registerCustomerRoutes } from './customers/routes.js';
+import { CustomerService } from './customers/service.js';
 import { CreditService } from './credits/service.js';
 import type { Database } from './db/index.js';
 import { registerAccess, requireAccessDeclarations } from './http/access.js';
@@ -142,6 +144,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   registerAuthRoutes(app, auth);
   registerProfileRoutes(app, new ProfileService(db));
   registerCreditRoutes(app, new CreditService(db));
+  registerCustomerRoutes(app, new CustomerService(db));
   registerCatalogRoutes(app, new CatalogService(db));
   registerSlotRoutes(app, new SlotService(db));
   registerStaffRoutes(app, new StaffService(db));

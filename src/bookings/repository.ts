@@ -64,6 +64,19 @@ export async function holdsTime(tx: Queryable, userId: string, dateTime: string)
   return rows.length > 0;
 }
 
+/** Who booked, for staff lists (name, phone, email: to reach them at the booking address). */
+export interface CustomerContact {
+  id: string;
+  full_name: string | null;
+  email: string;
+  phone: string | null;
+}
+
+export type ListedBooking = Booking & { customer: CustomerContact | null };
+
+const customerContact = `(select json_build_object('id', p.id, 'full_name', p.full_name, 'email', p.email, 'phone', p.phone)
+     from public.profiles p where p.id = b.user_id) as customer`;
+
 export interface BookingFilter {
   status?: BookingStatus;
   from?: string;
@@ -73,16 +86,16 @@ export interface BookingFilter {
   offset: number;
 }
 
-/** Under RLS: what the caller may see, newest session first, with the total for paging. */
-export async function listBookings(tx: Queryable, f: BookingFilter): Promise<{ bookings: Booking[]; total: number }> {
+/** Under RLS: what the caller may see, newest session first, with who booked and the total for paging. */
+export async function listBookings(tx: Queryable, f: BookingFilter): Promise<{ bookings: ListedBooking[]; total: number }> {
   const where = `($1::public.booking_status is null or b.status = $1)
       and ($2::timestamptz is null or b.date_time >= $2)
       and ($3::timestamptz is null or b.date_time < $3)
       and ($4::uuid is null or b.user_id = $4)`;
   const params = [f.status ?? null, f.from ?? null, f.to ?? null, f.customer ?? null];
   const [{ rows }, count] = [
-    await tx.query<Booking>(
-      `select ${columns} from public.bookings b where ${where} order by b.date_time desc, b.id limit $5 offset $6`,
+    await tx.query<ListedBooking>(
+      `select ${columns}, ${customerContact} from public.bookings b where ${where} order by b.date_time desc, b.id limit $5 offset $6`,
       [...params, f.limit, f.offset],
     ),
     await tx.query<{ total: number }>(`select count(*)::int as total from public.bookings b where ${where}`, params),

@@ -2,11 +2,13 @@ import { Type } from 'typebox';
 import { errors, Nullable, Timestamp, Uuid } from '../http/schemas.js';
 import { contentResponse } from '../http/openapi.js';
 import type { App } from '../http/types.js';
-import { OrderSchema } from '../orders/routes.js';
+import { CancellationMoneySchema, OrderSchema, RefundDecision } from '../orders/routes.js';
 import { bookingCalendar } from './ics.js';
 import type { BookingRequest, BookingService } from './service.js';
 
 const Status = Type.Union([Type.Literal('scheduled'), Type.Literal('confirmed'), Type.Literal('completed'), Type.Literal('cancelled')]);
+
+export const CustomerContactSchema = Type.Object({ id: Uuid, full_name: Nullable(Type.String()), email: Type.String(), phone: Nullable(Type.String()) });
 
 export const BookingSchema = Type.Object({
   id: Uuid,
@@ -24,6 +26,7 @@ export const BookingSchema = Type.Object({
   cancelled_at: Nullable(Timestamp),
   created_at: Timestamp,
   updated_at: Timestamp,
+  customer: Type.Optional(Nullable(CustomerContactSchema)),
 });
 
 const BookingBody = Type.Object(
@@ -118,12 +121,19 @@ export function registerBookingRoutes(app: App, bookings: BookingService, public
       schema: {
         tags,
         security,
-        summary: 'Cancel a booking (customers: before the cancellation window)',
+        summary: 'Cancel a booking (customers: before the cancellation window); the response says what happened to the money',
+        description:
+          'A customer’s cancel of a paid booking is refunded automatically (settings.cancellation_refund_to). Admins cancelling a paid booking must say `refund`: card, credits or none (422 refund_decision_required). Operators may not refund: the order goes to GET /api/admin/refunds/needed, as it does when the card refund cannot be made right now.',
         params: IdParams,
-        response: { 200: BookingResponse, ...errors(401, 404, 409, 422) },
+        body: Type.Object({ refund: Type.Optional(RefundDecision) }, { additionalProperties: false }),
+        response: { 200: Type.Object({ booking: BookingSchema, money: CancellationMoneySchema }), ...errors(400, 401, 403, 404, 409, 422) },
+      },
+      // The body is optional: no body is `{}`.
+      preValidation: async (request) => {
+        request.body ??= {};
       },
     },
-    async (request) => ({ booking: await bookings.cancel(request.caller, request.params.id) }),
+    async (request) => bookings.cancel(request.caller, request.params.id, request.body.refund),
   );
 
   app.post(

@@ -2,14 +2,14 @@ import { signedIn } from '../auth/caller.js';
 import * as catalog from '../catalog/repository.js';
 import { quote, type AddOnSelection } from '../catalog/pricing.js';
 import { elevateToService, type Caller, type Database, type Queryable } from '../db/index.js';
-import { AppError, conflict, notFound, unprocessable } from '../errors.js';
+import { AppError, conflict, forbidden, notFound, unprocessable } from '../errors.js';
 import * as profiles from '../profiles/repository.js';
 import type { Address } from '../profiles/repository.js';
 import * as slots from '../slots/repository.js';
 import { atLeast, requireStaff, staffRole } from '../staff/access.js';
 import type * as orders from '../orders/repository.js';
-import { findOrder } from '../orders/repository.js';
-import type { CheckoutLink, OrderService, UseCredits } from '../orders/service.js';
+import { allBookingsCancelled, findOrder, type RefundDecision } from '../orders/repository.js';
+import { nothingPaid, refundableCents, type CancellationMoney, type CheckoutLink, type OrderService, type UseCredits } from '../orders/service.js';
 import * as repo from './repository.js';
 
 export interface BookingRequest {
@@ -120,7 +120,7 @@ export class BookingService {
   }
 
   /** Own bookings for customers; staff see everyone's and may filter by customer. */
-  async list(caller: Caller, filter: repo.BookingFilter): Promise<{ bookings: repo.Booking[]; total: number }> {
+  async list(caller: Caller, filter: repo.BookingFilter): Promise<{ bookings: repo.ListedBooking[]; total: number }> {
     const userId = signedIn(caller);
     return this.db.asCaller(caller, async (tx) => {
       const staff = atLeast(await staffRole(tx), 'operator');
@@ -128,14 +128,22 @@ export class BookingService {
     });
   }
 
-  async cancel(caller: Caller, id: string): Promise<repo.Booking> {
-    signedIn(caller);
+  /**
+   * Cancels a booking and says what happened to its money. Unpaid: the order fails (credits
+   * back). Paid, by the customer (before the window): refunded automatically to where the
+   * business settings say. Paid, by an admin: `refund` is required (card, credits or none).
+   * Paid, by an operator (who may not refund): the order goes to the "needs refund" list, as it
+   * does when the provider cannot refund the card right now. Nothing paid is left undecided.
+   */
+  async cancel(caller: Caller, id: string, refund?: RefundDecision): Promise<{ booking: repo.Booking; money: CancellationMoney }> {
+    const userId = signedIn(caller);
     return this.db.asCaller(caller, async (tx) => {
       // Visibility (RLS) first, without locks; then lock in the order payments use (order, then
       // booking), so a cancel racing a payment webhook or the expiry sweep cannot deadlock.
-      const { booking: seen, staff, settings } = await this.loadForChange(tx, id, false);
-      // Privileged step: customers cannot write status, and an unpaid order fails with it
-      // (credits back). A paid order stays paid: refunds are an admin decision.
+      const { booking: seen, role, staff, settings } = await this.loadForChange(tx, id, false);
+      const admin = atLeast(role, 'admin');
+      if (refund !== undefined && !admin) throw forbidden('Only admins decide how a cancellation is refunded');
+      // Privileged step: customers cannot write status or refunds.
       await elevateToService(tx);
       const order = seen.order_id ? await findOrder(tx, seen.order_id, true) : undefined;
       const booking = (await repo.findBooking(tx, id, true))!;
@@ -143,8 +151,18 @@ export class BookingService {
         throw conflict(`A ${booking.status} booking cannot be cancelled`, undefined, 'invalid_transition');
       }
       if (!staff) assertOutsideWindow(booking, settings, 'cancelled');
-      if (order?.status === 'pending') await this.orders.fail(tx, order, 'cancelled');
-      return (await repo.setStatus(tx, id, 'cancelled'))!;
+      const paid = order?.status === 'paid' && refundableCents(order) > 0 && !order.cancellation_refund;
+      if (paid && admin && refund === undefined) {
+        throw unprocessable('This booking was paid: say how to refund it ("card", "credits" or "none")', { field: 'refund' }, 'refund_decision_required');
+      }
+      let money = nothingPaid(order);
+      if (order?.status === 'pending') money = await this.orders.cancelUnpaid(tx, order);
+      const cancelled = (await repo.setStatus(tx, id, 'cancelled'))!;
+      if (paid && (await allBookingsCancelled(tx, order.id))) {
+        const decision = staff ? refund : settings.cancellation_refund_to;
+        money = await this.orders.settleCancellation(tx, order, decision, { decidedBy: userId, providerDown: 'list' });
+      }
+      return { booking: cancelled, money };
     });
   }
 
@@ -188,8 +206,9 @@ export class BookingService {
   private async loadForChange(tx: Queryable, id: string, lock = true) {
     const booking = await repo.findBooking(tx, id, lock);
     if (!booking) throw notFound('Booking');
-    const staff = atLeast(await staffRole(tx), 'operator');
+    const role = await staffRole(tx);
+    const staff = atLeast(role, 'operator');
     const settings = await catalog.getSettings(tx);
-    return { booking, staff, settings };
+    return { booking, role, staff, settings };
   }
 }

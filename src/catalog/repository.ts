@@ -31,12 +31,17 @@ export interface Settings {
   setup_fee_cents: number;
   referral_reward_credits: number;
   order_expiry_minutes: number;
+  /** Where a customer's own cancellation of a paid booking is refunded. */
+  cancellation_refund_to: 'card' | 'credits';
+  /** When a referral pays its reward: the invitee's first paid order, or at sign-up. */
+  referral_reward_on: 'first_paid_booking' | 'signup';
 }
 
 const serviceColumns = 'key, name, description, duration_minutes, price_cents, active, sort_order';
 const addOnColumns = 'key, name, description, price_cents, per_unit, max_quantity, extra_minutes, active, sort_order';
 const settingsColumns =
-  'timezone, min_notice_minutes, cancellation_window_minutes, service_area_zips, setup_fee_cents, referral_reward_credits, order_expiry_minutes';
+  'timezone, min_notice_minutes, cancellation_window_minutes, service_area_zips, setup_fee_cents, referral_reward_credits, order_expiry_minutes, ' +
+  'cancellation_refund_to, referral_reward_on';
 
 /** Under RLS: active items for everyone, inactive ones too for admins. */
 export async function listServices(tx: Queryable): Promise<Service[]> {
@@ -90,7 +95,9 @@ export async function updateSettings(tx: Queryable, changes: Partial<Settings>):
        service_area_zips = coalesce($4, service_area_zips),
        setup_fee_cents = coalesce($5, setup_fee_cents),
        referral_reward_credits = coalesce($6, referral_reward_credits),
-       order_expiry_minutes = coalesce($7, order_expiry_minutes)
+       order_expiry_minutes = coalesce($7, order_expiry_minutes),
+       cancellation_refund_to = coalesce($8, cancellation_refund_to),
+       referral_reward_on = coalesce($9, referral_reward_on)
      where id
      returning ${settingsColumns}`,
     [
@@ -101,6 +108,8 @@ export async function updateSettings(tx: Queryable, changes: Partial<Settings>):
       changes.setup_fee_cents ?? null,
       changes.referral_reward_credits ?? null,
       changes.order_expiry_minutes ?? null,
+      changes.cancellation_refund_to ?? null,
+      changes.referral_reward_on ?? null,
     ],
   );
   return rows[0]!;

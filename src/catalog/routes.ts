@@ -47,6 +47,12 @@ const SettingsSchema = Type.Object({
   setup_fee_cents: Cents,
   referral_reward_credits: Type.Integer({ minimum: 0, maximum: 10000 }),
   order_expiry_minutes: Type.Integer({ minimum: 1, maximum: 10080 }),
+  cancellation_refund_to: Type.Union([Type.Literal('card'), Type.Literal('credits')], {
+    description: 'Where a customer’s own cancellation of a paid booking is refunded (the part paid in credits always goes back as credits)',
+  }),
+  referral_reward_on: Type.Union([Type.Literal('first_paid_booking'), Type.Literal('signup')], {
+    description: 'When both sides of a referral are credited: the invitee’s first paid booking, or at sign-up',
+  }),
 });
 
 const SettingsPatch = Type.Partial(

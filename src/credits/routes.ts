@@ -3,7 +3,7 @@ import { errors, Nullable, Timestamp, Uuid } from '../http/schemas.js';
 import type { App } from '../http/types.js';
 import type { CreditService } from './service.js';
 
-const LedgerEntry = Type.Object({
+export const LedgerEntry = Type.Object({
   id: Uuid,
   amount: Type.Integer({ description: 'Credits; positive in, negative out' }),
   type: Type.Union([Type.Literal('earned'), Type.Literal('spent'), Type.Literal('refunded'), Type.Literal('adjustment')]),

@@ -24,6 +24,9 @@ export interface Order {
    * none or the reader may not see them (RLS: admins only).
    */
   staff_flags: Record<string, unknown> | null;
+  /** The refund decision for a cancelled paid booking: card, credits or none (null: not decided). */
+  cancellation_refund: RefundDecision | null;
+  cancellation_refund_at: Date | null;
   expires_at: Date | null;
   paid_at: Date | null;
   created_at: Date;
@@ -33,7 +36,7 @@ export interface Order {
 const columns = `o.id, o.user_id, o.bolt_checkout_id, o.amount, o.setup_fee_applied, o.credits_applied, o.refunded_cents,
   o.card_refunded_cents, o.status, o.provider, o.metadata,
   (select f.flags from public.order_flags f where f.order_id = o.id) as staff_flags,
-  o.expires_at, o.paid_at, o.created_at, o.updated_at`;
+  o.cancellation_refund, o.cancellation_refund_at, o.expires_at, o.paid_at, o.created_at, o.updated_at`;
 
 /** Locks the customer's profile: one order at a time per customer (setup fee, credit spends). */
 export async function lockCustomer(tx: Queryable, userId: string): Promise<{ credits: number; email: string } | undefined> {
@@ -184,4 +187,78 @@ export async function confirmBookingsOfOrder(tx: Queryable, orderId: string): Pr
     [orderId],
   );
   return rowCount;
+}
+
+export type RefundDecision = 'card' | 'credits' | 'none';
+
+/** Records what was decided about the money of a cancelled paid order (once: null → decision). */
+export async function recordCancellationRefund(
+  tx: Queryable,
+  orderId: string,
+  decision: RefundDecision,
+  decidedBy: string | null,
+): Promise<Order> {
+  await tx.query(`update public.order_flags set flags = flags - 'cancellation_refund_error' where order_id = $1`, [orderId]);
+  const { rows } = await tx.query<Order>(
+    `update public.orders o set cancellation_refund = $2, cancellation_refund_at = now(), cancellation_refund_by = $3,
+      where o.id = $1 returning ${columns}`,
+    [orderId, decision, decidedBy],
+  );
+  return rows[0]!;
+}
+
+/** Are all bookings of this order cancelled (and has it any)? */
+export async function allBookingsCancelled(tx: Queryable, orderId: string): Promise<boolean> {
+  const { rows } = await tx.query<{ done: boolean }>(
+    `select count(*) > 0 and bool_and(b.status = 'cancelled') as done from public.bookings b where b.order_id = $1`,
+    [orderId],
+  );
+  return rows[0]?.done ?? false;
+}
+
+export interface RefundNeeded {
+  order: Order;
+  /** Cents still refundable: total paid (card + credits) minus refunds so far. */
+  refundable_cents: number;
+  /** Cents of that which the card paid and can go back to it. */
+  card_refundable_cents: number;
+  /** Why an automatic refund did not happen (e.g. the provider was unavailable), or null. */
+  reason: string | null;
+  customer: { id: string; full_name: string | null; email: string; phone: string | null } | null;
+  bookings: { id: string; date_time: string; service_type: string; cancelled_at: string | null }[];
+}
+
+/**
+ * Under RLS (admins see all orders): paid orders whose bookings are all cancelled, not fully
+ * refunded, with no refund decision yet. Oldest first.
+ */
+export async function listRefundsNeeded(tx: Queryable, limit: number, offset: number): Promise<{ items: RefundNeeded[]; total: number }> {
+  const where = `o.status = 'paid' and o.cancellation_refund is null
+      and o.refunded_cents < o.amount + o.credits_applied * 100
+      and exists (select 1 from public.bookings b where b.order_id = o.id)
+      and not exists (select 1 from public.bookings b where b.order_id = o.id and b.status <> 'cancelled')`;
+  const { rows } = await tx.query<Order & Omit<RefundNeeded, 'order'>>(
+    `select ${columns},
+            (o.amount + o.credits_applied * 100 - o.refunded_cents) as refundable_cents,
+            least(o.amount - o.card_refunded_cents, o.amount + o.credits_applied * 100 - o.refunded_cents) as card_refundable_cents,
+            (select f.flags ->> 'cancellation_refund_error' from public.order_flags f where f.order_id = o.id) as reason,
+            (select json_build_object('id', p.id, 'full_name', p.full_name, 'email', p.email, 'phone', p.phone)
+               from public.profiles p where p.id = o.user_id) as customer,
+            (select coalesce(json_agg(json_build_object('id', b.id, 'date_time', b.date_time, 'service_type', b.service_type,
+                                                        'cancelled_at', b.cancelled_at) order by b.date_time), '[]')
+               from public.bookings b where b.order_id = o.id) as bookings
+       from public.orders o where ${where}
+      order by o.created_at, o.id limit $1 offset $2`,
+    [limit, offset],
+  );
+  const items = rows.map(({ refundable_cents, card_refundable_cents, reason, customer, bookings, ...order }) => ({
+    order,
+    refundable_cents,
+    card_refundable_cents,
+    reason,
+    customer,
+    bookings,
+  }));
+  const count = await tx.query<{ total: number }>(`select count(*)::int as total from public.orders o where ${where}`);
+  return { items, total: count.rows[0]?.total ?? 0 };
 }

@@ -5,6 +5,27 @@ import type { OrderService } from './service.js';
 
 const OrderStatus = Type.Union([Type.Literal('pending'), Type.Literal('paid'), Type.Literal('failed'), Type.Literal('refunded')]);
 
+export const RefundDecision = Type.Union([Type.Literal('card'), Type.Literal('credits'), Type.Literal('none')], {
+  description: 'card: back to the card (the part paid in credits as credits); credits: all as credits; none: no refund',
+});
+
+/** What happened to the money of a cancelled booking. */
+export const CancellationMoneySchema = Type.Object({
+  outcome: Type.Union([
+    Type.Literal('nothing_paid'),
+    Type.Literal('payment_cancelled'),
+    Type.Literal('refunded'),
+    Type.Literal('kept'),
+    Type.Literal('refund_needed'),
+  ]),
+  refund_to: Nullable(RefundDecision),
+  card_cents: Type.Integer({ description: 'Cents refunded to the card now' }),
+  credits: Type.Integer({ description: 'Credits given back now' }),
+  order_id: Nullable(Uuid),
+  order_status: Nullable(OrderStatus),
+  message: Type.String(),
+});
+
 export const OrderSchema = Type.Object({
   id: Uuid,
   user_id: Uuid,
@@ -18,6 +39,8 @@ export const OrderSchema = Type.Object({
   bolt_checkout_id: Nullable(Type.String()),
   metadata: Type.Record(Type.String(), Type.Unknown()),
   staff_flags: Nullable(Type.Record(Type.String(), Type.Unknown(), { description: 'Staff only (needs_review, amount_mismatch, …); null for customers' })),
+  cancellation_refund: Nullable(RefundDecision),
+  cancellation_refund_at: Nullable(Timestamp),
   expires_at: Nullable(Timestamp),
   paid_at: Nullable(Timestamp),
   created_at: Timestamp,
@@ -54,6 +77,57 @@ export function registerOrderRoutes(app: App, orders: OrderService): void {
     '/api/orders/:id',
     { config: { access: 'signed_in' }, schema: { tags: ['payments'], security, summary: 'One order', params: IdParams, response: { 200: Type.Object({ order: OrderSchema }), ...errors(401, 404) } } },
     async (request) => ({ order: await orders.get(request.caller, request.params.id) }),
+  );
+  app.get(
+    '/api/admin/refunds/needed',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags: ['admin'],
+        security,
+        summary: 'Paid orders whose bookings are all cancelled, not fully refunded, with no refund decision (oldest first)',
+        querystring: Type.Object(
+          {
+            limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
+            offset: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 0 }),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({
+            items: Type.Array(
+              Type.Object({
+                order: OrderSchema,
+                refundable_cents: Type.Integer(),
+                card_refundable_cents: Type.Integer(),
+                reason: Nullable(Type.String({ description: 'staff_decision_needed, payment_provider_unavailable, …' })),
+                customer: Nullable(Type.Object({ id: Uuid, full_name: Nullable(Type.String()), email: Type.String(), phone: Nullable(Type.String()) })),
+                bookings: Type.Array(Type.Object({ id: Uuid, date_time: Timestamp, service_type: Type.String(), cancelled_at: Nullable(Timestamp) })),
+              }),
+            ),
+            total: Type.Integer(),
+          }),
+          ...errors(400, 401, 403),
+        },
+      },
+    },
+    async (request) => orders.refundsNeeded(request.caller, request.query),
+  );
+  app.post(
+    '/api/admin/orders/:id/cancellation-refund',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags: ['admin'],
+        security,
+        summary: 'Decide the refund of a paid order whose bookings are all cancelled',
+        description: 'Refunds all that is left (card: the card part to the card, the credits part as credits), or records "none". Once per order.',
+        params: IdParams,
+        body: Type.Object({ refund: RefundDecision }, { additionalProperties: false }),
+        response: { 200: Type.Object({ order: OrderSchema, money: CancellationMoneySchema }), ...errors(400, 401, 403, 404, 409, 503) },
+      },
+    },
+    async (request) => orders.decideCancellationRefund(request.caller, request.params.id, request.body.refund),
   );
   app.post(
     '/api/admin/orders/:id/refund',

@@ -10,6 +10,37 @@ import * as repo from './repository.js';
 /** How many credits to spend: a number, or "all" that can be used on this order. */
 export type UseCredits = number | 'all' | undefined;
 
+/** What happened to the money when a booking was cancelled (the cancel response says it). */
+export interface CancellationMoney {
+  /**
+   * nothing_paid: no order, or nothing left to refund; payment_cancelled: the unpaid order failed
+   * (credits spent on it came back); refunded: refunded now; kept: staff decided no refund;
+   * refund_needed: on the staff "needs refund" list (no decision yet, or the provider was down).
+   */
+  outcome: 'nothing_paid' | 'payment_cancelled' | 'refunded' | 'kept' | 'refund_needed';
+  refund_to: repo.RefundDecision | null;
+  /** Cents refunded to the card now. */
+  card_cents: number;
+  /** Credits given back now (a refund to credits, or the credits an unpaid order had spent). */
+  credits: number;
+  order_id: string | null;
+  order_status: repo.OrderStatus | null;
+  message: string;
+}
+
+export const nothingPaid = (order?: repo.Order): CancellationMoney => ({
+  outcome: 'nothing_paid',
+  refund_to: null,
+  card_cents: 0,
+  credits: 0,
+  order_id: order?.id ?? null,
+  order_status: order?.status ?? null,
+  message: 'Nothing was paid, so nothing is refunded',
+});
+
+/** Cents of an order not yet refunded (card and credits together). */
+export const refundableCents = (o: repo.Order) => o.amount + o.credits_applied * 100 - o.refunded_cents;
+
 export interface CheckoutLink {
   provider: 'fake' | 'bolt';
   url: string;
@@ -133,6 +164,99 @@ export class OrderService {
     const order = await this.db.asCaller(caller, (tx) => repo.findOrder(tx, id));
     if (!order) throw notFound('Order');
     return order;
+  }
+
+  /** Unpaid order of a cancelled booking: it fails and the credits it spent come back. */
+  async cancelUnpaid(tx: Queryable, order: repo.Order): Promise<CancellationMoney> {
+    const failed = await this.fail(tx, order, 'cancelled');
+    return {
+      outcome: 'payment_cancelled',
+      refund_to: null,
+      card_cents: 0,
+      credits: order.credits_applied,
+      order_id: order.id,
+      order_status: failed.status,
+      message: order.credits_applied > 0 ? `The payment was cancelled; ${order.credits_applied} credits are back` : 'The payment was cancelled; nothing was charged',
+    };
+  }
+
+  /**
+   * The money of a paid order whose bookings are all cancelled (order locked, service role): all
+   * that is left goes back to the card (the part paid in credits as credits) or all to credits,
+   * or stays ('none'). No decision, or a card refund the provider cannot make now, leaves the
+   * order on the staff "needs refund" list (`providerDown: 'list'`), or fails (`'throw'`).
+   */
+  async settleCancellation(
+    tx: Queryable,
+    order: repo.Order,
+    decision: repo.RefundDecision | undefined,
+    opts: { decidedBy: string | null; providerDown: 'list' | 'throw' },
+  ): Promise<CancellationMoney> {
+    const left = refundableCents(order);
+    if (order.status !== 'paid' || left <= 0 || order.cancellation_refund) return nothingPaid(order);
+    const needed = async (reason: string, message: string): Promise<CancellationMoney> => {
+      // Why no refund was made is for staff only: kept with the order's staff flags, not in metadata.
+      await repo.flagForStaff(tx, order.id, { cancellation_refund_error: reason });
+      return { outcome: 'refund_needed', refund_to: decision ?? null, card_cents: 0, credits: 0, order_id: order.id, order_status: order.status, message };
+    };
+    if (!decision) return needed('staff_decision_needed', 'The booking was paid; an admin will decide about the refund');
+    let card = 0;
+    if (decision === 'card') card = Math.min(order.amount - order.card_refunded_cents, left);
+    const creditCents = decision === 'none' ? 0 : Math.floor((left - card) / 100) * 100;
+    if (card > 0) {
+      const reference = order.metadata.bolt_transaction_reference;
+      let providerRefundId: string;
+      try {
+        if (typeof reference !== 'string') throw new PaymentProviderError('No card payment reference');
+        providerRefundId = (await this.provider.refund({ orderId: order.id, transactionReference: reference, amountCents: card })).refundId;
+      } catch (err) {
+        if (!(err instanceof PaymentProviderError)) throw err;
+        if (opts.providerDown === 'throw') throw new AppError(503, 'payment_provider_unavailable', 'The card refund could not be made right now; nothing was refunded');
+        return needed('payment_provider_unavailable', 'The card refund could not be made right now; staff will refund it');
+      }
+      await repo.insertRefund(tx, { orderId: order.id, amountCents: card, destination: 'card', providerRefundId, createdBy: opts.decidedBy ?? undefined });
+    }
+    if (creditCents > 0) {
+      await repo.insertRefund(tx, { orderId: order.id, amountCents: creditCents, destination: 'credits', createdBy: opts.decidedBy ?? undefined });
+    }
+    const after = await repo.recordCancellationRefund(tx, order.id, decision, opts.decidedBy);
+    const credits = creditCents / 100;
+    return {
+      outcome: decision === 'none' ? 'kept' : 'refunded',
+      refund_to: decision,
+      card_cents: card,
+      credits,
+      order_id: order.id,
+      order_status: after.status,
+      message:
+        decision === 'none'
+          ? 'No refund'
+          : [card > 0 ? `$${(card / 100).toFixed(2)} back to the card` : '', credits > 0 ? `${credits} credits back` : ''].filter(Boolean).join(' and ') || 'Nothing left to refund',
+    };
+  }
+
+  /** Admin: decides the refund of a paid order whose bookings are all cancelled (from the "needs refund" list). */
+  async decideCancellationRefund(caller: Caller, orderId: string, decision: repo.RefundDecision): Promise<{ order: repo.Order; money: CancellationMoney }> {
+    return this.db.asCaller(caller, async (tx) => {
+      const adminId = signedIn(caller);
+      await requireStaff(tx, caller, 'admin');
+      await elevateToService(tx);
+      const order = await repo.findOrder(tx, orderId, true);
+      if (!order) throw notFound('Order');
+      if (order.cancellation_refund) throw conflict(`Already decided: ${order.cancellation_refund}`, { decision: order.cancellation_refund }, 'refund_already_decided');
+      if (order.status !== 'paid') throw conflict(`A ${order.status} order has nothing to refund`, { status: order.status }, 'order_not_paid');
+      if (!(await repo.allBookingsCancelled(tx, order.id))) throw conflict('The order still has a booking that is not cancelled', undefined, 'booking_not_cancelled');
+      const money = await this.settleCancellation(tx, order, decision, { decidedBy: adminId, providerDown: 'throw' });
+      return { order: (await repo.findOrder(tx, order.id))!, money };
+    });
+  }
+
+  /** Admin: paid orders whose bookings are all cancelled, not fully refunded, with no decision. */
+  async refundsNeeded(caller: Caller, page: { limit: number; offset: number }) {
+    return this.db.asCaller(caller, async (tx) => {
+      await requireStaff(tx, caller, 'admin');
+      return repo.listRefundsNeeded(tx, page.limit, page.offset);
+    });
   }
 
   /**

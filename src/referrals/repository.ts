@@ -52,3 +52,9 @@ export async function invitesInLastDay(tx: Queryable, referrerId: string): Promi
   );
   return rows[0]!;
 }
+
+/** Service role: are these two addresses one mailbox (case, "+tag", gmail dots folded)? */
+export async function sameMailbox(tx: Queryable, a: string, b: string): Promise<boolean> {
+  const { rows } = await tx.query<{ same: boolean }>('select app_private.email_mailbox($1) = app_private.email_mailbox($2) as same', [a, b]);
+  return rows[0]?.same ?? false;
+}

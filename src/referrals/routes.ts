@@ -7,7 +7,7 @@ const Invitation = Type.Object({
   id: Uuid,
   invitee_email: Type.String(),
   status: Type.Union([Type.Literal('pending'), Type.Literal('accepted'), Type.Literal('expired')]),
-  reward_credits: Type.Integer({ description: 'Credits each side earns when the friend signs up' }),
+  reward_credits: Type.Integer({ description: 'Credits each side earns when the friend’s first booking is paid (or at sign-up, per settings.referral_reward_on)' }),
   referral_code: Type.String(),
   created_at: Timestamp,
   expires_at: Timestamp,

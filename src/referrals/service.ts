@@ -23,9 +23,9 @@ export class ReferralService {
   }
 
   /**
-   * Invites a friend by email: one invitation per referrer and email (409), never yourself or an
-   * existing customer (422), a daily limit (429). The email is queued in the outbox for the
-   * notifications worker, in the same transaction.
+   * Invites a friend by email: one invitation per referrer and email (409), never yourself (any
+   * address of your mailbox) or an existing customer (422), a daily limit (429). The email is
+   * queued in the outbox for the notifications worker, in the same transaction.
    */
   async invite(caller: Caller, emailInput: string): Promise<repo.Referral & { invite_url: string }> {
     const userId = signedIn(caller);
@@ -36,6 +36,8 @@ export class ReferralService {
       if (me.email === email) throw unprocessable('You cannot refer yourself', { field: 'email' }, 'self_referral');
       const invitation = await repo.insertInvitation(tx, userId, email); // as the customer, under RLS
       await elevateToService(tx);
+      // Another address of one's own mailbox (alice+1@…) is oneself too: it would never pay a reward.
+      if (await repo.sameMailbox(tx, me.email, email)) throw unprocessable('You cannot refer yourself', { field: 'email' }, 'self_referral');
       if (await repo.isCustomer(tx, email)) throw unprocessable('That person is already a customer', { field: 'email' }, 'already_customer');
       const recent = await repo.invitesInLastDay(tx, userId);
       if (recent.count > this.settings.invitesPerDay) {

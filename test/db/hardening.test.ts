@@ -9,6 +9,8 @@ describe.each(engines)('an invitee is credited at most once, ever, on %s', (engi
   let t: TestDatabase;
   beforeAll(async () => {
     t = await freshDatabase(engine);
+    // The seed's rewards at sign-up (the default, first paid booking, is in test/money/referral-rewards.test.ts).
+    await t.db.query("update public.business_settings set referral_reward_on = 'signup' where id");
   });
   afterAll(() => t?.drop());
 
@@ -41,6 +43,8 @@ describe.each(engines)('a booking on a slot starts when the slot does, on %s', (
   let t: TestDatabase;
   beforeAll(async () => {
     t = await freshDatabase(engine);
+    // The seed's rewards at sign-up (the default, first paid booking, is in test/money/referral-rewards.test.ts).
+    await t.db.query("update public.business_settings set referral_reward_on = 'signup' where id");
   });
   afterAll(() => t?.drop());
 

@@ -14,6 +14,7 @@ import {
   paidOrder,
   refund,
   REWARD,
+  rewardOn,
   sendWebhook,
   SETUP_FEE,
   waitForEvent,
@@ -30,6 +31,7 @@ describe.each(engines)('money under concurrency on %s', (engine) => {
 
   beforeAll(async () => {
     t = await startApp(engine);
+    await rewardOn(t, 'signup'); // the seed's rewards at sign-up; the default is in referral-rewards.test.ts
     admin = await signupStaff(t, 'admin');
   });
   afterEach(async () => {

@@ -23,6 +23,7 @@ import {
   PRICE,
   refund,
   REWARD,
+  rewardOn,
   SETUP_FEE,
   slotCount,
   waitForEvent,
@@ -40,6 +41,7 @@ describe.each(engines)('money: the offline flow on %s', (engine) => {
 
   beforeAll(async () => {
     t = await startApp(engine, { REFERRAL_INVITES_PER_DAY: String(INVITES_PER_DAY) });
+    await rewardOn(t, 'signup'); // the seed's rewards at sign-up; the default is in referral-rewards.test.ts
     admin = await signupStaff(t, 'admin');
     operator = await signupStaff(t, 'operator');
   });

@@ -256,3 +256,8 @@ export async function paidOrder(
   return { order, bookingId: res.booking.id, slotId };
 }
 
+
+/** Switches when referral rewards are paid ('signup' is the seed's behaviour the older tests describe). */
+export async function rewardOn(t: TestApp, mode: 'signup' | 'first_paid_booking'): Promise<void> {
+  await t.db.query('update public.business_settings set referral_reward_on = $1 where id', [mode]);
+}

@@ -9,6 +9,7 @@ import {
   balance,
   booked,
   bookingStatus,
+  cardRefundIds,
   decide,
   expectIntegrity,
   grant,
@@ -19,6 +20,7 @@ import {
   paymentEvents,
   sendWebhook,
   slotCount,
+  waitForEvent,
   webhookBody,
 } from './support.js';
 
@@ -319,9 +321,13 @@ describe.each(engines)('money: Bolt webhooks on %s', (engine) => {
       expect(await slotCount(t, slotId)).toBe(0);
       const final = await orderRow(t, order.id);
       if (hook!.json().outcome === 'paid') {
-        // Paid first: cancelling keeps the order paid (a refund is an admin decision), credits stay spent.
-        expect(final.status).toBe('paid');
-        expect(await orderLedger(t, order.id)).toEqual(['spent:-20']);
+        // Paid first: the customer's cancel refunds it (the default: the card part to the card,
+        // the credits part as credits), and the refund's own webhook echo changes nothing.
+        expect(cancelled!.json().money).toMatchObject({ outcome: 'refunded', refund_to: 'card', card_cents: order.amount, credits: 20 });
+        expect(final).toMatchObject({ status: 'refunded', card_refunded_cents: order.amount, refunded_cents: order.amount + 2000 });
+        expect(await orderLedger(t, order.id)).toEqual(['refunded:20', 'spent:-20']);
+        expect(await balance(t, customer.id)).toBe(20);
+        for (const id of await cardRefundIds(t, order.id)) expect(await waitForEvent(t, `credit:${id}`)).toEqual({ outcome: 'no_change' });
       } else {
         expect(hook!.json().outcome).toBe('late_payment');
         expect(final).toMatchObject({ status: 'failed', metadata: expect.objectContaining({ failure_reason: 'cancelled' }), staff_flags: expect.objectContaining({ needs_review: true }) });
