@@ -200,7 +200,7 @@ export async function recordCancellationRefund(
 ): Promise<Order> {
   await tx.query(`update public.order_flags set flags = flags - 'cancellation_refund_error' where order_id = $1`, [orderId]);
   const { rows } = await tx.query<Order>(
-    `update public.orders o set cancellation_refund = $2, cancellation_refund_at = now(), cancellation_refund_by = $3,
+    `update public.orders o set cancellation_refund = $2, cancellation_refund_at = now(), cancellation_refund_by = $3
       where o.id = $1 returning ${columns}`,
     [orderId, decision, decidedBy],
   );
