@@ -16,8 +16,8 @@ const QUERIES = ['sarah name12', 'name1234', 'c12345@', '5550012', 'zz-nobody'];
 
 async function seed(db: Database): Promise<Caller> {
   await db.query(
-    `insert into auth.users (email, encrypted_password, raw_user_meta_data, raw_app_meta_data, aud, role, email_confirmed_at)
-     select 'c' || g || '@example.com', 'x',
+    `insert into auth.users (id, email, encrypted_password, raw_user_meta_data, raw_app_meta_data, aud, role, email_confirmed_at)
+     select gen_random_uuid(), 'c' || g || '@example.com', 'x',
             jsonb_build_object('full_name', (array['Sarah', 'Sam', 'John', 'Maria', 'Li', 'Ana'])[1 + g % 6] || ' Name' || g,
                                'phone', '555' || lpad(g::text, 7, '0')),
             '{}', 'authenticated', 'authenticated', now()
@@ -25,8 +25,8 @@ async function seed(db: Database): Promise<Caller> {
     [CUSTOMERS],
   );
   const { rows } = await db.query<{ id: string }>(
-    `insert into auth.users (email, encrypted_password, raw_user_meta_data, raw_app_meta_data, aud, role, email_confirmed_at)
-     values ('operator@example.com', 'x', '{}', '{}', 'authenticated', 'authenticated', now()) returning id`,
+    `insert into auth.users (id, email, encrypted_password, raw_user_meta_data, raw_app_meta_data, aud, role, email_confirmed_at)
+     values (gen_random_uuid(), 'operator@example.com', 'x', '{}', '{}', 'authenticated', 'authenticated', now()) returning id`,
   );
   await db.query("insert into public.admins (email, role) values ('operator@example.com', 'operator')");
   await db.query('analyze');

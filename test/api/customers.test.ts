@@ -15,7 +15,7 @@ describe.each(engines)('staff find customers, on %s', (engine) => {
 
   /** A customer with a name and phone, made the way sign-up makes them. */
   const person = async (key: string, fullName: string, email: string, phone: string | null) => {
-    const { rows } = await t.db.query<{ id: string }>('select id from public.create_auth_user($1, $2, $3)', [
+    const { rows } = await t.db.query<{ id: string }>('select id from app_private.create_auth_user($1, $2, $3)', [
       email,
       'not-a-password-hash',
       JSON.stringify({ full_name: fullName, ...(phone ? { phone } : {}) }),

@@ -137,6 +137,13 @@ describe.each(engines)('roles as README.md documents them, on %s', (engine) => {
     'POST /api/admin/customers/:id/credits': {
       request: async (_, owner) => ({ method: 'POST', url: `/api/admin/customers/${owner.id}/credits`, payload: { amount: 1, description: 'role probe' } }),
     },
+    'GET /api/admin/customers': { request: async (_, owner) => ({ method: 'GET', url: `/api/admin/customers?q=${encodeURIComponent(owner.email)}` }) },
+    'GET /api/admin/customers/:id': { request: async (_, owner) => ({ method: 'GET', url: `/api/admin/customers/${owner.id}` }) },
+    'GET /api/admin/refunds/needed': { request: async () => ({ method: 'GET', url: '/api/admin/refunds/needed' }) },
+    'POST /api/admin/orders/:id/cancellation-refund': {
+      // Not cancelled, so 409 for those allowed: the point is who gets 403.
+      request: async (_, owner) => ({ method: 'POST', url: `/api/admin/orders/${(await bookingOf(owner)).order_id}/cancellation-refund`, payload: { refund: 'none' } }),
+    },
     'GET /api/admin/staff': { request: async () => ({ method: 'GET', url: '/api/admin/staff' }) },
     'POST /api/admin/staff': { request: async () => ({ method: 'POST', url: '/api/admin/staff', payload: { email: uniqueEmail('probe'), role: 'operator' } }) },
     'DELETE /api/admin/staff/:email': {
