@@ -135,8 +135,8 @@ grant update (name, description, price_cents, per_unit, max_quantity, extra_minu
 create table public.admins (
   id uuid default gen_random_uuid() not null,
   email text not null,
-  role public.admin_role default 'operator'::public.admin_role,
-  created_at timestamp with time zone default now(),
+  role public.admin_role default 'operator'::public.admin_role not null,
+  created_at timestamp with time zone default now() not null,
   created_by uuid,
   constraint admins_created_by_fkey FOREIGN KEY (created_by) REFERENCES public.admins(id) ON DELETE SET NULL,
   constraint admins_email_key UNIQUE (email),
@@ -175,7 +175,7 @@ create table public.availability_slots (
   is_available boolean default true not null,
   max_bookings integer default 1 not null,
   current_bookings integer default 0 not null,
-  created_at timestamp with time zone default now(),
+  created_at timestamp with time zone default now() not null,
   period tstzrange not null,
   constraint availability_slots_current_bookings_check CHECK ((current_bookings >= 0)),
   constraint availability_slots_max_bookings_check CHECK ((max_bookings >= 0)),
@@ -217,15 +217,15 @@ create table public.bookings (
   user_id uuid not null,
   order_id uuid,
   date_time timestamp with time zone not null,
-  duration integer default 30,
+  duration integer default 30 not null,
   service_type text not null,
-  add_ons jsonb default '{}'::jsonb,
+  add_ons jsonb default '{}'::jsonb not null,
   status public.booking_status default 'scheduled'::public.booking_status not null,
   notes text,
   address jsonb not null,
   total_amount integer,
-  created_at timestamp with time zone default now(),
-  updated_at timestamp with time zone default now(),
+  created_at timestamp with time zone default now() not null,
+  updated_at timestamp with time zone default now() not null,
   slot_id uuid,
   cancelled_at timestamp with time zone,
   constraint bookings_address_check CHECK (((jsonb_typeof(address) = 'object'::text) AND (COALESCE(jsonb_typeof((address -> 'street'::text)), 'string'::text) = 'string'::text) AND (COALESCE(jsonb_typeof((address -> 'city'::text)), 'string'::text) = 'string'::text) AND (COALESCE(jsonb_typeof((address -> 'state'::text)), 'string'::text) = 'string'::text) AND (COALESCE(jsonb_typeof((address -> 'zip'::text)), 'string'::text) = 'string'::text))),
@@ -310,7 +310,7 @@ create table public.credit_transactions (
   type public.credit_transaction_type not null,
   description text not null,
   reference_id uuid,
-  created_at timestamp with time zone default now(),
+  created_at timestamp with time zone default now() not null,
   created_by uuid,
   constraint credit_transactions_amount_check CHECK ((amount <> 0)),
   constraint credit_transactions_pkey PRIMARY KEY (id),
@@ -357,11 +357,11 @@ create table public.orders (
   user_id uuid not null,
   bolt_checkout_id text,
   amount integer not null,
-  setup_fee_applied integer default 0,
-  status public.order_status default 'pending'::public.order_status,
-  metadata jsonb default '{}'::jsonb,
-  created_at timestamp with time zone default now(),
-  updated_at timestamp with time zone default now(),
+  setup_fee_applied integer default 0 not null,
+  status public.order_status default 'pending'::public.order_status not null,
+  metadata jsonb default '{}'::jsonb not null,
+  created_at timestamp with time zone default now() not null,
+  updated_at timestamp with time zone default now() not null,
   credits_applied integer default 0 not null,
   refunded_cents integer default 0 not null,
   card_refunded_cents integer default 0 not null,
@@ -431,8 +431,8 @@ create table public.profiles (
   address jsonb,
   referral_code text,
   credits integer default 0 not null,
-  created_at timestamp with time zone default now(),
-  updated_at timestamp with time zone default now(),
+  created_at timestamp with time zone default now() not null,
+  updated_at timestamp with time zone default now() not null,
   search_name text collate "C" generated always as (lower(btrim(COALESCE(full_name, ''::text)))) stored,
   search_surname text collate "C" generated always as (lower(regexp_replace(btrim(COALESCE(full_name, ''::text)), '^.*\s'::text, ''::text))) stored,
   search_email text collate "C" generated always as (lower(email)) stored,
@@ -477,7 +477,7 @@ create table public.referrals (
   status public.referral_status default 'pending'::public.referral_status not null,
   reward_credits integer default 50 not null,
   referral_code text not null,
-  created_at timestamp with time zone default now(),
+  created_at timestamp with time zone default now() not null,
   expires_at timestamp with time zone default (now() + '30 days'::interval),
   rewarded_at timestamp with time zone,
   constraint referrals_invitee_id_fkey FOREIGN KEY (invitee_id) REFERENCES public.profiles(id) ON DELETE SET NULL,
@@ -548,7 +548,7 @@ create table public.reviews (
   comment text,
   is_featured boolean default false,
   google_synced boolean default false,
-  created_at timestamp with time zone default now(),
+  created_at timestamp with time zone default now() not null,
   constraint reviews_booking_id_fkey FOREIGN KEY (booking_id) REFERENCES public.bookings(id) ON DELETE CASCADE,
   constraint reviews_booking_id_key UNIQUE (booking_id),
   constraint reviews_pkey PRIMARY KEY (id),
@@ -1196,14 +1196,17 @@ CREATE OR REPLACE FUNCTION public.credit_transactions_apply()
  SECURITY DEFINER
  SET search_path TO ''
 AS $function$
+declare
+  v_user_id uuid := case when tg_op = 'DELETE' then old.user_id else new.user_id end;
+  v_flag text := pg_catalog.current_setting('app.ledger_write', true);
 begin
-  if tg_op = 'INSERT' then
-    update public.profiles set credits = credits + new.amount where id = new.user_id;
-    return new;
-  end if;
-  -- DELETE (an operator's correction, or a cascade from the profile): keep balance = sum.
-  update public.profiles set credits = credits - old.amount where id = old.user_id;
-  return old;
+  perform 1 from public.profiles p where p.id = v_user_id for no key update;
+  perform pg_catalog.set_config('app.ledger_write', 'on', true);
+  update public.profiles p
+  set credits = (select coalesce(sum(t.amount), 0) from public.credit_transactions t where t.user_id = p.id)
+  where p.id = v_user_id;
+  perform pg_catalog.set_config('app.ledger_write', coalesce(v_flag, ''), true);
+  return null;
 end;
 $function$;
 
@@ -1442,14 +1445,22 @@ CREATE OR REPLACE FUNCTION public.profiles_guard_credits()
  LANGUAGE plpgsql
  SET search_path TO ''
 AS $function$
+declare
+  v_ledger bigint;
 begin
-  if new.credits is distinct from old.credits and pg_catalog.pg_trigger_depth() <= 1 then
-    raise exception using
-      errcode = 'RM403',
-      message = 'credits_via_ledger_only',
-      detail = 'Credit balances change only through credit_transactions';
+  if new.credits is not distinct from old.credits then
+    return new;
   end if;
-  return new;
+  if coalesce(pg_catalog.current_setting('app.ledger_write', true), '') = 'on' then
+    select coalesce(sum(t.amount), 0) into v_ledger from public.credit_transactions t where t.user_id = new.id;
+    if new.credits = v_ledger then
+      return new;
+    end if;
+  end if;
+  raise exception using
+    errcode = 'RM403',
+    message = 'credits_via_ledger_only',
+    detail = 'Credit balances change only through credit_transactions';
 end;
 $function$;
 

@@ -596,4 +596,53 @@ describe.each(engines)('constraints on %s', (engine) => {
       await expect(insert('towels', 'Again', 100, 1, 0)).rejects.toMatchObject({ code: UNIQUE, constraint: 'add_ons_pkey' });
     });
   });
+
+  // Seed columns with a default that readers take to be always set (20251202100000_lean_schema.sql):
+  // an explicit NULL is refused, naming the column.
+  describe('NOT NULL where the seed had only a default', () => {
+    const future = () => new Date(Date.now() + 40 * 86_400_000 + Math.floor(Math.random() * 1e6) * 60_000);
+    const address = JSON.stringify({ street: '1 Main St', city: 'Los Angeles', state: 'CA', zip: '90210' });
+    const booking = (column: string) =>
+      `insert into bookings (user_id, date_time, service_type, address, ${column}) values ($1, $2, 'cold_plunge', $3, null)`;
+    const cases: [string, string, () => Promise<unknown[]>][] = [
+      ['orders', 'status', async () => [`insert into orders (user_id, amount, status) values ($1, 100, null)`, [alice.id]]],
+      ['orders', 'setup_fee_applied', async () => [`insert into orders (user_id, amount, setup_fee_applied) values ($1, 100, null)`, [alice.id]]],
+      ['orders', 'metadata', async () => [`insert into orders (user_id, amount, metadata) values ($1, 100, null)`, [alice.id]]],
+      ['orders', 'created_at', async () => [`insert into orders (user_id, amount, created_at) values ($1, 100, null)`, [alice.id]]],
+      ['orders', 'updated_at', async () => [`insert into orders (user_id, amount, updated_at) values ($1, 100, null)`, [alice.id]]],
+      ['admins', 'role', async () => [`insert into admins (email, role) values ($1, null)`, [uniqueEmail('admin')]]],
+      ['admins', 'created_at', async () => [`insert into admins (email, created_at) values ($1, null)`, [uniqueEmail('admin')]]],
+      ['bookings', 'duration', async () => [booking('duration'), [alice.id, future(), address]]],
+      ['bookings', 'add_ons', async () => [booking('add_ons'), [alice.id, future(), address]]],
+      ['bookings', 'created_at', async () => [booking('created_at'), [alice.id, future(), address]]],
+      ['bookings', 'updated_at', async () => [booking('updated_at'), [alice.id, future(), address]]],
+      ['profiles', 'created_at', async () => [`insert into profiles (id, email, created_at) values ($1, $2, null)`, [await makeBareAuthUser(db), uniqueEmail()]]],
+      ['profiles', 'updated_at', async () => [`insert into profiles (id, email, updated_at) values ($1, $2, null)`, [await makeBareAuthUser(db), uniqueEmail()]]],
+      [
+        'availability_slots',
+        'created_at',
+        async () => [
+          `insert into availability_slots (date, start_time, end_time, created_at)
+           values ((now() at time zone 'America/Los_Angeles')::date + 400, '09:00', '09:30', null)`,
+          [],
+        ],
+      ],
+      [
+        'referrals',
+        'created_at',
+        async () => [`insert into referrals (referrer_id, invitee_email, created_at) values ($1, $2, null)`, [alice.id, uniqueEmail('invitee')]],
+      ],
+      ['reviews', 'created_at', async () => [`insert into reviews (user_id, booking_id, rating, created_at) values ($1, gen_random_uuid(), 5, null)`, [alice.id]]],
+      [
+        'credit_transactions',
+        'created_at',
+        async () => [`insert into credit_transactions (user_id, amount, type, description, created_at) values ($1, 1, 'adjustment', 'x', null)`, [alice.id]],
+      ],
+    ];
+
+    it.each(cases)('%s.%s', async (_table, column, statement) => {
+      const [sql, params] = (await statement()) as [string, unknown[]];
+      await expect(db.query(sql, params), sql).rejects.toMatchObject({ code: NOT_NULL, column });
+    });
+  });
 });
