@@ -8,8 +8,8 @@ import { freshDatabase, type TestDatabase } from '../helpers/db.js';
 
 /** The first line where two texts differ, for a message a person can act on. */
 function firstDifference(committed: string, current: string): string {
-  const a = committed.split('\n');
-  const b = current.split('\n');
+  const a = committed.replace(/\n$/, '').split('\n');
+  const b = current.replace(/\n$/, '').split('\n');
   for (let i = 0; i < Math.max(a.length, b.length); i += 1) {
     if (a[i] !== b[i]) return `line ${i + 1}:\n  committed: ${a[i] ?? '(end of file)'}\n  migrated:  ${b[i] ?? '(end of file)'}`;
   }
