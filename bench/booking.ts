@@ -43,7 +43,7 @@ import {
 } from '../src/db/index.js';
 import * as ordersRepo from '../src/orders/repository.js';
 import { createPaymentProvider } from '../src/payments/create.js';
-import type { PaymentProvider } from '../src/payments/provider.js';
+import type { PaymentProvider } from '../src/orders/payment-provider.js';
 import { findProfile } from '../src/profiles/repository.js';
 import { addDays } from '../src/slots/calendar.js';
 import * as slotsRepo from '../src/slots/repository.js';

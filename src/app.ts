@@ -31,7 +31,7 @@ import { BoltProvider } from './payments/bolt.js';
 import { FakeCheckout } from './payments/checkout.js';
 import { registerBoltCheckoutRoutes, registerFakeCheckoutRoutes } from './payments/checkout-routes.js';
 import { FakeProvider } from './payments/fake.js';
-import type { PaymentProvider } from './payments/provider.js';
+import type { PaymentProvider } from './orders/payment-provider.js';
 import { createPaymentProvider } from './payments/create.js';
 import { registerWebhookRoutes } from './payments/routes.js';
 import { PaymentWebhooks } from './payments/service.js';

@@ -3,7 +3,7 @@ import type { Settings } from '../catalog/repository.js';
 import * as credits from '../credits/repository.js';
 import { elevateToService, type Caller, type Database, type Queryable } from '../db/index.js';
 import { AppError, conflict, notFound, unprocessable } from '../errors.js';
-import { PaymentProviderError, type PaymentProvider } from '../payments/provider.js';
+import { PaymentProviderError, type PaymentProvider } from './payment-provider.js';
 import { atLeast, requireStaff, staffRole } from '../staff/access.js';
 import * as repo from './repository.js';
 

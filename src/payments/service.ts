@@ -2,7 +2,7 @@ import type { Caller, Database, Queryable } from '../db/index.js';
 import { unauthorized, validationFailed } from '../errors.js';
 import * as orders from '../orders/repository.js';
 import type { OrderService } from '../orders/service.js';
-import type { BoltWebhook } from './provider.js';
+import type { BoltWebhook } from './webhook.js';
 import * as repo from './repository.js';
 import { verifySignature } from './signature.js';
 

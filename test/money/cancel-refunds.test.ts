@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { buildApp } from '../../src/app.js';
 import type { App } from '../../src/http/types.js';
 import { FakeProvider } from '../../src/payments/fake.js';
-import { PaymentProviderError, type RefundRequest } from '../../src/payments/provider.js';
+import { PaymentProviderError, type RefundRequest } from '../../src/orders/payment-provider.js';
 import { bearer, errorCode, signupStaff, startApp, type SignedUp, type TestApp } from '../helpers/app.js';
 import { engines } from '../helpers/db.js';
 import { balance, booked, bookingStatus, cardRefundIds, expectIntegrity, grant, makeCustomer, makeSlot, orderRow, paidOrder, waitForEvent } from './support.js';
