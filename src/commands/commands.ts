@@ -1,7 +1,7 @@
 import { adminRoles, listAdmins, upsertAdmin, type AdminRole } from '../admins/repository.js';
 import { pruneSessions } from '../auth/repository.js';
 import type { Config } from '../config.js';
-import type { Database } from '../db/index.js';
+import { SERVICE_ROLE, type Database } from '../db/index.js';
 import { fromDatabaseError } from '../errors.js';
 import { expireReferrals, integrityChecks, runIntegrityCheck } from '../maintenance/repository.js';
 import { OrderService } from '../orders/service.js';
@@ -75,7 +75,7 @@ const expireReferralsNow: CommandRun = async ({ db, out }) => {
 };
 
 const pruneSessionsNow: CommandRun = async ({ db, out }) => {
-  const pruned = await db.asCaller({ role: 'service_role' }, (tx) => pruneSessions(tx));
+  const pruned = await db.asCaller(SERVICE_ROLE, (tx) => pruneSessions(tx));
   out.log(`${pruned.rateLimits} rate-limit window(s) and ${pruned.refreshTokens} refresh token(s) deleted`);
   return 0;
 };

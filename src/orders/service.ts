@@ -1,7 +1,7 @@
 import { signedIn } from '../auth/caller.js';
 import type { Settings } from '../catalog/repository.js';
 import * as credits from '../credits/repository.js';
-import { elevateToService, type Caller, type Database, type Queryable } from '../db/index.js';
+import { SERVICE_ROLE, elevateToService, type Caller, type Database, type Queryable } from '../db/index.js';
 import { AppError, conflict, notFound, unprocessable } from '../errors.js';
 import { PaymentProviderError, type PaymentProvider } from './payment-provider.js';
 import { atLeast, requireStaff, staffRole } from '../staff/access.js';
@@ -46,7 +46,6 @@ export interface CheckoutLink {
   url: string;
 }
 
-const SERVICE: Caller = { role: 'service_role' };
 
 export class OrderService {
   constructor(
@@ -130,7 +129,7 @@ export class OrderService {
    * yet (the same path as the sweep). True when the order is (now) expired that way.
    */
   async expireIfDue(orderId: string): Promise<boolean> {
-    return this.db.asCaller(SERVICE, async (tx) => {
+    return this.db.asCaller(SERVICE_ROLE, async (tx) => {
       const order = await repo.lockIfExpired(tx, orderId);
       if (order) await this.fail(tx, order, 'expired');
       return order !== undefined;
@@ -141,7 +140,7 @@ export class OrderService {
   async expireUnpaid(batch = 100): Promise<number> {
     let total = 0;
     for (;;) {
-      const expired = await this.db.asCaller(SERVICE, async (tx) => {
+      const expired = await this.db.asCaller(SERVICE_ROLE, async (tx) => {
         const due = await repo.lockExpiredPending(tx, batch);
         for (const order of due) await this.fail(tx, order, 'expired');
         return due.length;

@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { Caller, Database } from '../db/index.js';
+import { SERVICE_ROLE, type Database } from '../db/index.js';
 import { AppError, conflict, notFound } from '../errors.js';
 import * as orders from '../orders/repository.js';
 import type { OrderService } from '../orders/service.js';
 import type { FakeProvider } from './fake.js';
 
-const SERVICE: Caller = { role: 'service_role' };
 
 /**
  * The fake provider's checkout: the checkout id in the URL is the capability (random, unguessable),
@@ -19,7 +18,7 @@ export class FakeCheckout {
   ) {}
 
   async order(checkoutId: string): Promise<orders.Order> {
-    const order = await this.db.asCaller(SERVICE, (tx) => orders.findOrderByCheckout(tx, checkoutId));
+    const order = await this.db.asCaller(SERVICE_ROLE, (tx) => orders.findOrderByCheckout(tx, checkoutId));
     if (!order || order.provider !== 'fake') throw notFound('Checkout');
     return order;
   }

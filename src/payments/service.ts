@@ -1,4 +1,4 @@
-import type { Caller, Database, Queryable } from '../db/index.js';
+import { SERVICE_ROLE, type Database, type Queryable } from '../db/index.js';
 import { unauthorized, validationFailed } from '../errors.js';
 import * as orders from '../orders/repository.js';
 import type { OrderService } from '../orders/service.js';
@@ -6,7 +6,6 @@ import type { BoltWebhook } from './webhook.js';
 import * as repo from './repository.js';
 import { verifySignature } from './signature.js';
 
-const SERVICE: Caller = { role: 'service_role' };
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const PAID = new Set(['payment', 'capture']);
@@ -42,7 +41,7 @@ export class PaymentWebhooks {
     const event = parseWebhook(raw);
     const eventId = typeof event.id === 'string' && event.id ? event.id : `${event.type}:${event.data.id}`;
     const reference = event.data.order?.cart?.order_reference;
-    return this.db.asCaller(SERVICE, async (tx) => {
+    return this.db.asCaller(SERVICE_ROLE, async (tx) => {
       // Lock the order before storing the event: the event row's foreign key takes a share lock
       // on the order, and two events taking that first and then waiting for FOR UPDATE deadlock.
       const order = reference && UUID.test(reference) ? await orders.findOrder(tx, reference, true) : undefined;
