@@ -1,6 +1,4 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { OrderService } from '../../src/orders/service.js';
-import { FakeProvider } from '../../src/payments/fake.js';
 import { SERVICE_ROLE } from '../../src/db/index.js';
 import { bearer, errorCode, signup, signupStaff, uniqueEmail, startApp, type SignedUp, type TestApp } from '../helpers/app.js';
 import { engines } from '../helpers/db.js';
@@ -180,7 +178,7 @@ describe.each(engines)('money: the offline flow on %s', (engine) => {
     const slotId = await makeSlot(t);
     const res = await booked(t, d, { slot_id: slotId, use_credits: 40 });
     const other = await booked(t, await makeCustomer(t), { slot_id: await makeSlot(t) }); // not yet due
-    const expiry = new OrderService(t.db, new FakeProvider(t.config.publicUrl, t.config.payments.signingSecret));
+    const expiry = t.services.orders;
     expect(await expiry.expireUnpaid()).toBe(0);
 
     await t.db.query("update public.orders set expires_at = now() - interval '1 minute' where id = $1", [res.order.id]);
