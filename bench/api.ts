@@ -16,7 +16,7 @@ import { verifyPassword } from '../src/auth/passwords.js';
 import * as authRepo from '../src/auth/repository.js';
 import { AccessTokens, newRefreshToken, newSessionId } from '../src/auth/tokens.js';
 import { loadConfig, type Config } from '../src/config.js';
-import type { Caller, Database, Engine } from '../src/db/index.js';
+import { SERVICE_ROLE, type Caller, type Database, type Engine } from '../src/db/index.js';
 import { findProfile } from '../src/profiles/repository.js';
 import {
   aborting,
@@ -39,7 +39,6 @@ import {
 /** GET /api/me must reach this share of the raw database rate on PostgreSQL. */
 const TARGET = 0.5;
 const PASSWORD = 'correct horse battery staple';
-const SERVICE: Caller = { role: 'service_role' };
 
 const settings = benchSettings();
 
@@ -121,12 +120,12 @@ async function benchEngine(engine: Engine, label: string, db: Database, s: Bench
     // signing the access token, JSON, HTTP.
     const limitKeys = [`ip:127.0.0.1:login`, `email:${email}:login`];
     const rawLogin = async () => {
-      await db.asCaller(SERVICE, async (tx) => {
+      await db.asCaller(SERVICE_ROLE, async (tx) => {
         for (const key of limitKeys) await authRepo.hitRateLimit(tx, key, 60_000);
       });
-      const user = await db.asCaller(SERVICE, (tx) => authRepo.findUserByEmail(tx, email));
+      const user = await db.asCaller(SERVICE_ROLE, (tx) => authRepo.findUserByEmail(tx, email));
       if (!user || !(await verifyPassword(PASSWORD, user.encrypted_password))) throw new Error('login refused');
-      await db.asCaller(SERVICE, async (tx) => {
+      await db.asCaller(SERVICE_ROLE, async (tx) => {
         await authRepo.recordSignIn(tx, user.id);
         await authRepo.insertRefreshToken(tx, {
           hash: newRefreshToken().hash,

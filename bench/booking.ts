@@ -42,9 +42,10 @@ import {
   type Row as DbRow,
 } from '../src/db/index.js';
 import * as ordersRepo from '../src/orders/repository.js';
-import { createPaymentProvider } from '../src/payments/create.js';
-import type { PaymentProvider } from '../src/payments/provider.js';
+import type { PaymentProvider } from '../src/orders/payment-provider.js';
+import * as profilesRepo from '../src/profiles/repository.js';
 import { findProfile } from '../src/profiles/repository.js';
+import { buildServices } from '../src/services.js';
 import { addDays } from '../src/slots/calendar.js';
 import * as slotsRepo from '../src/slots/repository.js';
 import { businessToday, coprimeCount, PairCursor, seedCustomers, seedRoomySlots, seedYear, type Customer, type YearSeed } from './booking-data.js';
@@ -416,7 +417,7 @@ async function rawBooking(db: Database, provider: PaymentProvider, booker: Booke
     await elevateToService(tx);
     if (await bookingsRepo.holdsTime(tx, booker.id, slot.starts_at)) throw new Error('already_booked');
 
-    const customer = await ordersRepo.lockCustomer(tx, booker.id);
+    const customer = await profilesRepo.lockCustomer(tx, booker.id);
     if (!customer) throw new Error('profile not found');
     const setupFee = (await ordersRepo.setupFeeCharged(tx, booker.id)) ? 0 : settings.setup_fee_cents;
     const amount = priced.total_amount + setupFee;
@@ -520,8 +521,9 @@ async function benchEngine(engine: Engine, label: string, ownerDb: Database, s: 
   const config = benchConfig();
   const bookers = await makeBookers(config, customers.slice(0, bookerCount));
   const pairs = new PairCursor(bookers.length, slotIds.length);
-  const provider = createPaymentProvider(config);
-  const app = await buildApp({ config, db, logger: false, paymentProvider: provider });
+  const services = buildServices(config, db);
+  const provider = services.paymentProvider;
+  const app = await buildApp({ config, db, logger: false, services });
   const server = await listen(app);
   try {
     // --- (a) POST /api/bookings ----------------------------------------------------------

@@ -6,60 +6,48 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyServerOptions } from 'fastify';
 import { registerAuthRoutes } from './auth/routes.js';
-import { AuthService } from './auth/service.js';
-import { AccessTokens } from './auth/tokens.js';
+import { registerBookingRoutes } from './bookings/routes.js';
+import { registerCatalogRoutes } from './catalog/routes.js';
 import type { Config } from './config.js';
 import { registerCreditRoutes } from './credits/routes.js';
 import { registerCustomerRoutes } from './customers/routes.js';
-import { CustomerService } from './customers/service.js';
-import { CreditService } from './credits/service.js';
 import type { Database } from './db/index.js';
+import { registerHealthRoutes } from './health/routes.js';
 import { registerAccess, requireAccessDeclarations } from './http/access.js';
-import { documentStandardErrors } from './http/openapi.js';
 import { clientErrors, frameworkErrors, registerErrorHandling } from './http/errors.js';
+import { documentStandardErrors } from './http/openapi.js';
 import { ErrorResponse } from './http/schemas.js';
 import type { App } from './http/types.js';
 import { ajvOptions, buildValidator } from './http/validation.js';
-import { registerBookingRoutes } from './bookings/routes.js';
-import { BookingService } from './bookings/service.js';
-import { registerCatalogRoutes } from './catalog/routes.js';
-import { CatalogService } from './catalog/service.js';
-import { registerHealthRoutes } from './health/routes.js';
 import { registerOrderRoutes } from './orders/routes.js';
-import { OrderService } from './orders/service.js';
 import { BoltProvider } from './payments/bolt.js';
 import { FakeCheckout } from './payments/checkout.js';
 import { registerBoltCheckoutRoutes, registerFakeCheckoutRoutes } from './payments/checkout-routes.js';
 import { FakeProvider } from './payments/fake.js';
-import type { PaymentProvider } from './payments/provider.js';
-import { createPaymentProvider } from './payments/create.js';
 import { registerWebhookRoutes } from './payments/routes.js';
-import { PaymentWebhooks } from './payments/service.js';
+import { AddressSchema } from './profiles/schemas.js';
+import { registerProfileRoutes } from './profiles/routes.js';
 import { registerReferralRoutes } from './referrals/routes.js';
-import { ReferralService } from './referrals/service.js';
+import { buildServices, type Services } from './services.js';
 import { registerSlotRoutes } from './slots/routes.js';
-import { SlotService } from './slots/service.js';
-import { AddressSchema, registerProfileRoutes } from './profiles/routes.js';
 import { registerStaffRoutes } from './staff/routes.js';
-import { StaffService } from './staff/service.js';
-import { ProfileService } from './profiles/service.js';
 
 export interface AppDeps {
   config: Config;
   /** The database requests run on (each request as its caller). */
   db: Database;
   logger?: FastifyServerOptions['logger'];
-  /** For tests: a payment provider other than the configured one. */
-  paymentProvider?: PaymentProvider;
+  /** The process's services (see services.ts); built from config and db when not given. */
+  services?: Services;
 }
 
-/** The configured provider; the fake one delivers its webhooks through this app. */
-async function registerPayments(app: App, deps: AppDeps, orders: OrderService, provider: PaymentProvider): Promise<void> {
-  const { config, db } = deps;
-  await registerWebhookRoutes(app, new PaymentWebhooks(db, orders, config.payments.signingSecret));
+/** The webhook endpoint, and the checkout page of the configured provider (the fake delivers its webhooks through this app). */
+async function registerPayments(app: App, config: Config, services: Services): Promise<void> {
+  const { paymentProvider: provider, orders } = services;
+  await registerWebhookRoutes(app, services.webhooks);
   if (provider instanceof FakeProvider) {
     provider.connect(async (payload, headers) => app.inject({ method: 'POST', url: '/api/webhooks/bolt', payload, headers }));
-    await registerFakeCheckoutRoutes(app, new FakeCheckout(db, provider, orders));
+    await registerFakeCheckoutRoutes(app, new FakeCheckout(provider, orders));
   } else if (provider instanceof BoltProvider) {
     registerBoltCheckoutRoutes(app, { publishableKey: provider.publishableKey, apiUrl: config.payments.boltApiUrl });
   }
@@ -125,35 +113,23 @@ async function registerDocs(app: App, config: Config): Promise<void> {
 /** Builds the HTTP app in plain steps; nothing here listens. */
 export async function buildApp(deps: AppDeps): Promise<App> {
   const { config, db } = deps;
+  const services = deps.services ?? buildServices(config, db);
   const app = createServer(deps);
   await registerHttpBasics(app, config);
   await registerDocs(app, config);
-
-  const tokens = new AccessTokens({
-    secret: config.jwtSecret,
-    accessTokenTtl: config.accessTokenTtl,
-    jwks: config.authJwksUrl ? { url: config.authJwksUrl } : undefined,
-  });
-  const auth = new AuthService(db, tokens, {
-    refreshTokenTtl: config.refreshTokenTtl,
-    rateLimitPerMinute: config.authRateLimitPerMinute,
-  });
-  registerAccess(app, auth, db, config.refreshTokenTtl);
+  registerAccess(app, services.auth, db, config.refreshTokenTtl);
 
   registerHealthRoutes(app, db);
-  registerAuthRoutes(app, auth);
-  registerProfileRoutes(app, new ProfileService(db));
-  registerCreditRoutes(app, new CreditService(db));
-  registerCustomerRoutes(app, new CustomerService(db));
-  registerCatalogRoutes(app, new CatalogService(db));
-  registerSlotRoutes(app, new SlotService(db));
-  registerStaffRoutes(app, new StaffService(db));
-
-  const provider = deps.paymentProvider ?? createPaymentProvider(config);
-  const orders = new OrderService(db, provider);
-  registerBookingRoutes(app, new BookingService(db, orders), config.publicUrl);
-  registerOrderRoutes(app, orders);
-  await registerPayments(app, deps, orders, provider);
-  registerReferralRoutes(app, new ReferralService(db, { publicUrl: config.publicUrl, invitesPerDay: config.referralInvitesPerDay }));
+  registerAuthRoutes(app, services.auth);
+  registerProfileRoutes(app, services.profiles);
+  registerCreditRoutes(app, services.credits);
+  registerCustomerRoutes(app, services.customers);
+  registerCatalogRoutes(app, services.catalog);
+  registerSlotRoutes(app, services.slots);
+  registerStaffRoutes(app, services.staff);
+  registerBookingRoutes(app, services.bookings, config.publicUrl);
+  registerOrderRoutes(app, services.orders);
+  await registerPayments(app, config, services);
+  registerReferralRoutes(app, services.referrals);
   return app;
 }

@@ -26,7 +26,8 @@ async function run(name: CommandName, args: CommandArgs = {}): Promise<void> {
   }
   try {
     await migrate(db);
-    const exit = await execute(name, { db, config, out: terminal }, args);
+    const { buildServices } = await import('./services.js');
+    const exit = await execute(name, { db, config, services: buildServices(config, db), out: terminal }, args);
     if (exit !== 0) process.exitCode = exit;
   } finally {
     await db.close();

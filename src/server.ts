@@ -1,19 +1,17 @@
 import { listenForCommands, type ControlSocket } from './commands/control-socket.js';
-import { createPaymentProvider } from './payments/create.js';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/index.js';
 import { migrate } from './db/migrate.js';
 import { openPostgres } from './db/postgres.js';
 import { startSweeper } from './maintenance/sweeper.js';
-import { OrderService } from './orders/service.js';
 
 /**
  * Migrates with the owner connection, then serves. With DATABASE_APP_URL, requests use that
  * least-privilege login role and the owner connection is closed after migrating.
  */
 export async function serve(config: Config): Promise<void> {
-  // Load the HTTP app's modules while the database opens (PGlite compiles its WASM off-thread).
-  const appModule = import('./app.js');
+  // Load the HTTP app's and the services' modules while the database opens (PGlite compiles its WASM off-thread).
+  const modules = Promise.all([import('./app.js'), import('./services.js')]);
   const owner = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize });
   let db: Database = owner;
   try {
@@ -28,17 +26,19 @@ export async function serve(config: Config): Promise<void> {
     throw err;
   }
 
-  const { buildApp } = await appModule;
-  const app = await buildApp({ config, db });
+  const [{ buildApp }, { buildServices }] = await modules;
+  // One set of services for the app, the CLI commands it runs and the sweeper: one payment provider.
+  const services = buildServices(config, db);
+  const app = await buildApp({ config, db, services });
   // Embedded PGlite is single-process: the CLI sends its commands here while this server runs.
   let control: ControlSocket | undefined;
   if (!config.databaseUrl) {
-    control = await listenForCommands(db, config, app.log).catch((err: unknown) => {
+    control = await listenForCommands({ db, config, services }, app.log).catch((err: unknown) => {
       app.log.warn({ err }, 'no control socket: the CLI cannot reach this server while it holds the data dir');
       return undefined;
     });
   }
-  const stopSweeper = startSweeper(app.log, db, new OrderService(db, createPaymentProvider(config)), config.orderSweepSeconds);
+  const stopSweeper = startSweeper(app.log, db, services.orders, config.orderSweepSeconds);
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;

@@ -1,4 +1,4 @@
-import type { Caller, Database, JwtClaims, Queryable } from '../db/index.js';
+import { SERVICE_ROLE, type Caller, type Database, type JwtClaims, type Queryable } from '../db/index.js';
 import { AppError, conflict, unauthorized, unprocessable, validationFailed } from '../errors.js';
 import { decoyHash, hashPassword, MAX_PASSWORD_BYTES, verifyPassword } from './passwords.js';
 import * as repo from './repository.js';
@@ -20,7 +20,6 @@ export interface SignupInput {
   referral_code?: string;
 }
 
-const SERVICE: Caller = { role: 'service_role' };
 const BAD_CREDENTIALS = 'Invalid email or password';
 
 export const normalizeEmail = (email: string): string => email.trim().toLowerCase();
@@ -46,7 +45,7 @@ export class AuthService {
     if (input.full_name?.trim()) meta.full_name = input.full_name.trim();
     if (input.phone?.trim()) meta.phone = input.phone.trim();
     if (input.referral_code?.trim()) meta.referral_code = input.referral_code.trim().toUpperCase();
-    return this.db.asCaller(SERVICE, async (tx) => {
+    return this.db.asCaller(SERVICE_ROLE, async (tx) => {
       if (await repo.findUserByEmail(tx, email)) throw conflict('That email is already registered', { field: 'email' });
       if (typeof meta.referral_code === 'string' && !(await repo.referralCodeExists(tx, meta.referral_code))) {
         throw unprocessable('That referral code does not exist', { field: 'referral_code' }, 'invalid_referral_code');
@@ -58,11 +57,11 @@ export class AuthService {
 
   async login(emailInput: string, password: string): Promise<Session> {
     const email = normalizeEmail(emailInput);
-    const user = await this.db.asCaller(SERVICE, (tx) => repo.findUserByEmail(tx, email));
+    const user = await this.db.asCaller(SERVICE_ROLE, (tx) => repo.findUserByEmail(tx, email));
     // Same work whether or not the email exists, so timing does not reveal accounts.
     const ok = await verifyPassword(password, user?.encrypted_password ?? (await decoyHash()));
     if (!user || !ok) throw unauthorized(BAD_CREDENTIALS);
-    return this.db.asCaller(SERVICE, async (tx) => {
+    return this.db.asCaller(SERVICE_ROLE, async (tx) => {
       await repo.recordSignIn(tx, user.id);
       return this.startSession(tx, user);
     });
@@ -70,7 +69,7 @@ export class AuthService {
 
   /** Rotates a refresh token. A token used twice revokes its whole family (it was stolen or leaked). */
   async refresh(refreshToken: string): Promise<Session> {
-    const outcome = await this.db.asCaller(SERVICE, async (tx) => {
+    const outcome = await this.db.asCaller(SERVICE_ROLE, async (tx) => {
       const stored = await repo.lockRefreshToken(tx, hashRefreshToken(refreshToken));
       if (!stored || stored.revoked_at || stored.expired) return 'invalid' as const;
       if (stored.used_at) {
@@ -91,7 +90,7 @@ export class AuthService {
   async logout(claims: JwtClaims): Promise<void> {
     if (typeof claims.session_id !== 'string') return;
     const familyId = claims.session_id;
-    await this.db.asCaller(SERVICE, (tx) => repo.revokeFamily(tx, familyId));
+    await this.db.asCaller(SERVICE_ROLE, (tx) => repo.revokeFamily(tx, familyId));
   }
 
   /**
@@ -109,7 +108,7 @@ export class AuthService {
   /** Counts a hit for each key; over the per-minute limit → 429 with Retry-After. */
   async rateLimit(keys: string[]): Promise<void> {
     const windowMs = 60_000;
-    const results = await this.db.asCaller(SERVICE, async (tx) => {
+    const results = await this.db.asCaller(SERVICE_ROLE, async (tx) => {
       const out = [];
       for (const key of keys) out.push(await repo.hitRateLimit(tx, key, windowMs));
       return out;

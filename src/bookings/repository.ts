@@ -119,3 +119,30 @@ export async function moveBooking(tx: Queryable, id: string, slotId: string, dat
   );
   return rows[0]!;
 }
+
+/** Cancels the live bookings of an order that failed (declined, expired, cancelled unpaid), freeing their places. */
+export async function cancelBookingsOfOrder(tx: Queryable, orderId: string): Promise<number> {
+  const { rowCount } = await tx.query(
+    "update public.bookings set status = 'cancelled' where order_id = $1 and status in ('scheduled', 'confirmed')",
+    [orderId],
+  );
+  return rowCount;
+}
+
+/** Confirms the scheduled bookings of an order that was paid. */
+export async function confirmBookingsOfOrder(tx: Queryable, orderId: string): Promise<number> {
+  const { rowCount } = await tx.query(
+    "update public.bookings set status = 'confirmed' where order_id = $1 and status = 'scheduled'",
+    [orderId],
+  );
+  return rowCount;
+}
+
+/** Are all bookings of this order cancelled (and has it any)? */
+export async function allBookingsCancelled(tx: Queryable, orderId: string): Promise<boolean> {
+  const { rows } = await tx.query<{ done: boolean }>(
+    `select count(*) > 0 and bool_and(b.status = 'cancelled') as done from public.bookings b where b.order_id = $1`,
+    [orderId],
+  );
+  return rows[0]?.done ?? false;
+}

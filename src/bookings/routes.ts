@@ -1,33 +1,11 @@
 import { Type } from 'typebox';
-import { errors, Nullable, Timestamp, Uuid } from '../http/schemas.js';
+import { errors, Nullable, Uuid } from '../http/schemas.js';
 import { contentResponse } from '../http/openapi.js';
 import type { App } from '../http/types.js';
-import { CancellationMoneySchema, OrderSchema, RefundDecision } from '../orders/routes.js';
+import { CancellationMoneySchema, OrderSchema, RefundDecision } from '../orders/schemas.js';
 import { bookingCalendar } from './ics.js';
+import { BookingSchema, BookingStatus } from './schemas.js';
 import type { BookingRequest, BookingService } from './service.js';
-
-const Status = Type.Union([Type.Literal('scheduled'), Type.Literal('confirmed'), Type.Literal('completed'), Type.Literal('cancelled')]);
-
-export const CustomerContactSchema = Type.Object({ id: Uuid, full_name: Nullable(Type.String()), email: Type.String(), phone: Nullable(Type.String()) });
-
-export const BookingSchema = Type.Object({
-  id: Uuid,
-  user_id: Uuid,
-  order_id: Nullable(Uuid),
-  slot_id: Nullable(Uuid),
-  date_time: Timestamp,
-  duration: Type.Integer({ description: 'Minutes' }),
-  service_type: Type.String(),
-  add_ons: Type.Record(Type.String(), Type.Union([Type.Boolean(), Type.Integer()])),
-  status: Status,
-  notes: Nullable(Type.String()),
-  address: Type.Ref('Address'),
-  total_amount: Nullable(Type.Integer({ description: 'Cents: service plus add-ons' })),
-  cancelled_at: Nullable(Timestamp),
-  created_at: Timestamp,
-  updated_at: Timestamp,
-  customer: Type.Optional(Nullable(CustomerContactSchema)),
-});
 
 const BookingBody = Type.Object(
   {
@@ -50,7 +28,7 @@ const BookingBody = Type.Object(
 
 const ListQuery = Type.Object(
   {
-    status: Type.Optional(Status),
+    status: Type.Optional(BookingStatus),
     from: Type.Optional(Type.String({ format: 'date-time' })),
     to: Type.Optional(Type.String({ format: 'date-time' })),
     customer: Type.Optional(Uuid),

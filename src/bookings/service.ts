@@ -7,8 +7,7 @@ import * as profiles from '../profiles/repository.js';
 import type { Address } from '../profiles/repository.js';
 import * as slots from '../slots/repository.js';
 import { atLeast, requireStaff, staffRole } from '../staff/access.js';
-import type * as orders from '../orders/repository.js';
-import { allBookingsCancelled, findOrder, type RefundDecision } from '../orders/repository.js';
+import type { Order, RefundDecision } from '../orders/repository.js';
 import { nothingPaid, refundableCents, type CancellationMoney, type CheckoutLink, type OrderService, type UseCredits } from '../orders/service.js';
 import * as repo from './repository.js';
 
@@ -24,7 +23,7 @@ export interface BookingRequest {
 
 export interface NewBookingResult {
   booking: repo.Booking;
-  order: orders.Order;
+  order: Order;
   /** Where to pay; null when nothing is due (paid with credits). */
   checkout: CheckoutLink | null;
 }
@@ -145,7 +144,7 @@ export class BookingService {
       if (refund !== undefined && !admin) throw forbidden('Only admins decide how a cancellation is refunded');
       // Privileged step: customers cannot write status or refunds.
       await elevateToService(tx);
-      const order = seen.order_id ? await findOrder(tx, seen.order_id, true) : undefined;
+      const order = seen.order_id ? await this.orders.lock(tx, seen.order_id) : undefined;
       const booking = (await repo.findBooking(tx, id, true))!;
       if (booking.status === 'cancelled' || booking.status === 'completed') {
         throw conflict(`A ${booking.status} booking cannot be cancelled`, undefined, 'invalid_transition');
@@ -158,7 +157,7 @@ export class BookingService {
       let money = nothingPaid(order);
       if (order?.status === 'pending') money = await this.orders.cancelUnpaid(tx, order);
       const cancelled = (await repo.setStatus(tx, id, 'cancelled'))!;
-      if (paid && (await allBookingsCancelled(tx, order.id))) {
+      if (paid && (await repo.allBookingsCancelled(tx, order.id))) {
         const decision = staff ? refund : settings.cancellation_refund_to;
         money = await this.orders.settleCancellation(tx, order, decision, { decidedBy: userId, providerDown: 'list' });
       }

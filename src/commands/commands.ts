@@ -1,11 +1,10 @@
 import { adminRoles, listAdmins, upsertAdmin, type AdminRole } from '../admins/repository.js';
 import { pruneSessions } from '../auth/repository.js';
 import type { Config } from '../config.js';
-import type { Database } from '../db/index.js';
+import { SERVICE_ROLE, type Database } from '../db/index.js';
 import { fromDatabaseError } from '../errors.js';
 import { expireReferrals, integrityChecks, runIntegrityCheck } from '../maintenance/repository.js';
-import { OrderService } from '../orders/service.js';
-import { createPaymentProvider } from '../payments/create.js';
+import type { Services } from '../services.js';
 
 /** Where a command writes: the terminal when run directly, the control socket when a server runs it. */
 export interface Output {
@@ -13,10 +12,11 @@ export interface Output {
   error(line: string): void;
 }
 
-/** What a command runs with: an open, migrated owner database and the configuration of the process running it. */
+/** What a command runs with: an open, migrated owner database, and the configuration and services of the process running it. */
 export interface CommandContext {
   db: Database;
   config: Config;
+  services: Services;
   out: Output;
 }
 
@@ -75,13 +75,13 @@ const expireReferralsNow: CommandRun = async ({ db, out }) => {
 };
 
 const pruneSessionsNow: CommandRun = async ({ db, out }) => {
-  const pruned = await db.asCaller({ role: 'service_role' }, (tx) => pruneSessions(tx));
+  const pruned = await db.asCaller(SERVICE_ROLE, (tx) => pruneSessions(tx));
   out.log(`${pruned.rateLimits} rate-limit window(s) and ${pruned.refreshTokens} refresh token(s) deleted`);
   return 0;
 };
 
-const expireOrdersNow: CommandRun = async ({ db, config, out }) => {
-  const count = await new OrderService(db, createPaymentProvider(config)).expireUnpaid();
+const expireOrdersNow: CommandRun = async ({ services, out }) => {
+  const count = await services.orders.expireUnpaid();
   out.log(`${count} order(s) expired`);
   return 0;
 };

@@ -11,9 +11,10 @@
 import { chmodSync, lstatSync, rmSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
-import type { Config } from '../config.js';
-import type { Database } from '../db/index.js';
-import { execute, isCommandName, type Output } from './commands.js';
+import { execute, isCommandName, type CommandContext, type Output } from './commands.js';
+
+/** What the server runs commands with: its own database, configuration and services. */
+type ServerContext = Omit<CommandContext, 'out'>;
 
 const MAX_REQUEST = 64 * 1024;
 
@@ -35,7 +36,7 @@ function send(socket: Socket, message: object): void {
   if (!socket.destroyed) socket.write(`${JSON.stringify(message)}\n`);
 }
 
-async function answer(socket: Socket, line: string, db: Database, config: Config, log: Logger): Promise<void> {
+async function answer(socket: Socket, line: string, context: ServerContext, log: Logger): Promise<void> {
   let request: { command?: unknown; args?: unknown };
   try {
     request = JSON.parse(line) as typeof request;
@@ -47,7 +48,7 @@ async function answer(socket: Socket, line: string, db: Database, config: Config
   const args = typeof request.args === 'object' && request.args !== null ? (request.args as Record<string, unknown>) : {};
   const out: Output = { log: (text) => send(socket, { out: text }), error: (text) => send(socket, { err: text }) };
   log.info({ command: request.command }, 'running a CLI command for the control socket');
-  const exit = await execute(request.command, { db, config, out }, args);
+  const exit = await execute(request.command, { ...context, out }, args);
   send(socket, { exit });
 }
 
@@ -55,8 +56,8 @@ async function answer(socket: Socket, line: string, db: Database, config: Config
  * Listens on DATA_DIR/recovery.sock. Call it while holding the data-dir lock: any socket file
  * already there is then left by a server that crashed, and is replaced.
  */
-export async function listenForCommands(db: Database, config: Config, log: Logger): Promise<ControlSocket> {
-  const path = controlSocketPath(config.dataDir);
+export async function listenForCommands(context: ServerContext, log: Logger): Promise<ControlSocket> {
+  const path = controlSocketPath(context.config.dataDir);
   const stale = lstatSync(path, { throwIfNoEntry: false });
   if (stale?.isSocket()) rmSync(path);
   const server: Server = createServer({ allowHalfOpen: true }, (socket) => {
@@ -71,7 +72,7 @@ export async function listenForCommands(db: Database, config: Config, log: Logge
       if (newline < 0 && buffered.length <= MAX_REQUEST) return;
       answered = true;
       const line = newline < 0 ? '' : buffered.slice(0, newline);
-      void answer(socket, line, db, config, log)
+      void answer(socket, line, context, log)
         .catch((err: unknown) => {
           log.warn({ err }, 'control socket command failed');
           send(socket, { err: 'the command failed on the server', exit: 1 });

@@ -1,16 +1,8 @@
 import { Type } from 'typebox';
-import { errors, Nullable, Timestamp, Uuid } from '../http/schemas.js';
+import { errors, Uuid } from '../http/schemas.js';
 import type { App } from '../http/types.js';
+import { LedgerEntry } from './schemas.js';
 import type { CreditService } from './service.js';
-
-export const LedgerEntry = Type.Object({
-  id: Uuid,
-  amount: Type.Integer({ description: 'Credits; positive in, negative out' }),
-  type: Type.Union([Type.Literal('earned'), Type.Literal('spent'), Type.Literal('refunded'), Type.Literal('adjustment')]),
-  description: Type.String(),
-  reference_id: Nullable(Uuid),
-  created_at: Timestamp,
-});
 
 export function registerCreditRoutes(app: App, credits: CreditService): void {
   app.get(

@@ -1,9 +1,9 @@
 import { Type } from 'typebox';
-import { BookingSchema } from '../bookings/routes.js';
-import { LedgerEntry } from '../credits/routes.js';
+import { BookingSchema } from '../bookings/schemas.js';
+import { LedgerEntry } from '../credits/schemas.js';
 import { errors, Nullable, Timestamp, Uuid } from '../http/schemas.js';
 import type { App } from '../http/types.js';
-import { OrderSchema } from '../orders/routes.js';
+import { OrderSchema } from '../orders/schemas.js';
 import type { CustomerService } from './service.js';
 
 const CustomerSummary = Type.Object({

@@ -1,6 +1,12 @@
 import type { Caller, Queryable } from './types.js';
 
 /**
+ * PostgreSQL's `service_role` (bypasses RLS), the caller of named privileged steps only. A
+ * database role, not the catalog's services.
+ */
+export const SERVICE_ROLE: Caller = Object.freeze({ role: 'service_role' } as const);
+
+/**
  * Switches the current transaction to the caller's role and claims (transaction-local),
  * exactly like PostgREST: `set_config('role', …, true)` and `set_config('request.jwt.claims', …, true)`.
  */
@@ -17,5 +23,5 @@ export async function becomeCaller(tx: Queryable, caller: Caller): Promise<void>
  * named privileged steps after the caller's own checks, e.g. creating a priced booking.
  */
 export async function elevateToService(tx: Queryable): Promise<void> {
-  await becomeCaller(tx, { role: 'service_role' });
+  await becomeCaller(tx, SERVICE_ROLE);
 }

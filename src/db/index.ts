@@ -4,7 +4,7 @@ import type { Database } from './types.js';
 
 export type { Caller, Database, Engine, JwtClaims, Queryable, QueryResult, Row, Session } from './types.js';
 export { DataDirLockedError } from './pglite.js';
-export { elevateToService } from './caller.js';
+export { elevateToService, SERVICE_ROLE } from './caller.js';
 
 export interface DatabaseTarget {
   /** `postgres://…`; when absent the embedded PGlite database in `dataDir` is used. */

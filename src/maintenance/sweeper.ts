@@ -1,5 +1,5 @@
 import { pruneSessions } from '../auth/repository.js';
-import type { Database } from '../db/index.js';
+import { SERVICE_ROLE, type Database } from '../db/index.js';
 import type { OrderService } from '../orders/service.js';
 
 interface Log {
@@ -18,7 +18,7 @@ export function startSweeper(log: Log, db: Database, orders: OrderService, secon
   const sweep = async () => {
     const expired = await orders.expireUnpaid();
     if (expired > 0) log.info({ count: expired }, 'expired unpaid orders');
-    const pruned = await db.asCaller({ role: 'service_role' }, (tx) => pruneSessions(tx));
+    const pruned = await db.asCaller(SERVICE_ROLE, (tx) => pruneSessions(tx));
     if (pruned.rateLimits + pruned.refreshTokens > 0) log.info(pruned, 'pruned ended rate limits and expired refresh tokens');
   };
   const timer = setInterval(() => void sweep().catch((err: unknown) => log.error({ err }, 'sweep failed')), seconds * 1000);

@@ -38,15 +38,6 @@ const columns = `o.id, o.user_id, o.bolt_checkout_id, o.amount, o.setup_fee_appl
   (select f.flags from public.order_flags f where f.order_id = o.id) as staff_flags,
   o.cancellation_refund, o.cancellation_refund_at, o.expires_at, o.paid_at, o.created_at, o.updated_at`;
 
-/** Locks the customer's profile: one order at a time per customer (setup fee, credit spends). */
-export async function lockCustomer(tx: Queryable, userId: string): Promise<{ credits: number; email: string } | undefined> {
-  const { rows } = await tx.query<{ credits: number; email: string }>(
-    'select credits, email from public.profiles where id = $1 for update',
-    [userId],
-  );
-  return rows[0];
-}
-
 /** Has this customer a live (not failed) order that carries the setup fee? */
 export async function setupFeeCharged(tx: Queryable, userId: string): Promise<boolean> {
   const { rows } = await tx.query(
@@ -172,23 +163,6 @@ export async function refundRecorded(tx: Queryable, providerRefundId: string): P
   return rows.length > 0;
 }
 
-/** Live bookings of an order, for cancelling them when it fails. */
-export async function cancelBookingsOfOrder(tx: Queryable, orderId: string): Promise<number> {
-  const { rowCount } = await tx.query(
-    "update public.bookings set status = 'cancelled' where order_id = $1 and status in ('scheduled', 'confirmed')",
-    [orderId],
-  );
-  return rowCount;
-}
-
-export async function confirmBookingsOfOrder(tx: Queryable, orderId: string): Promise<number> {
-  const { rowCount } = await tx.query(
-    "update public.bookings set status = 'confirmed' where order_id = $1 and status = 'scheduled'",
-    [orderId],
-  );
-  return rowCount;
-}
-
 export type RefundDecision = 'card' | 'credits' | 'none';
 
 /** Records what was decided about the money of a cancelled paid order (once: null → decision). */
@@ -205,15 +179,6 @@ export async function recordCancellationRefund(
     [orderId, decision, decidedBy],
   );
   return rows[0]!;
-}
-
-/** Are all bookings of this order cancelled (and has it any)? */
-export async function allBookingsCancelled(tx: Queryable, orderId: string): Promise<boolean> {
-  const { rows } = await tx.query<{ done: boolean }>(
-    `select count(*) > 0 and bool_and(b.status = 'cancelled') as done from public.bookings b where b.order_id = $1`,
-    [orderId],
-  );
-  return rows[0]?.done ?? false;
 }
 
 export interface RefundNeeded {

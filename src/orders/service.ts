@@ -1,10 +1,11 @@
 import { signedIn } from '../auth/caller.js';
 import type { Settings } from '../catalog/repository.js';
 import * as credits from '../credits/repository.js';
-import { elevateToService, type Caller, type Database, type Queryable } from '../db/index.js';
+import { SERVICE_ROLE, elevateToService, type Caller, type Database, type Queryable } from '../db/index.js';
 import { AppError, conflict, notFound, unprocessable } from '../errors.js';
-import { PaymentProviderError, type PaymentProvider } from '../payments/provider.js';
+import * as profiles from '../profiles/repository.js';
 import { atLeast, requireStaff, staffRole } from '../staff/access.js';
+import { PaymentProviderError, type PaymentProvider } from './payment-provider.js';
 import * as repo from './repository.js';
 
 /** How many credits to spend: a number, or "all" that can be used on this order. */
@@ -46,12 +47,38 @@ export interface CheckoutLink {
   url: string;
 }
 
-const SERVICE: Caller = { role: 'service_role' };
 
+/**
+ * What an order's outcome does to its bookings. Booking statuses belong to the bookings feature:
+ * its repository provides these (wired in services.ts), so orders never import bookings.
+ */
+export interface OrderBookings {
+  /** A paid order: its scheduled bookings become confirmed. */
+  confirm(tx: Queryable, orderId: string): Promise<unknown>;
+  /** A failed order: its live bookings are cancelled, freeing their places. */
+  cancel(tx: Queryable, orderId: string): Promise<unknown>;
+  /** Has the order bookings, all of them cancelled? */
+  allCancelled(tx: Queryable, orderId: string): Promise<boolean>;
+}
+
+/** A captured payment, as the provider's webhook reports it. */
+export interface CapturedPayment {
+  transactionId: string;
+  /** The provider's reference of the transaction, kept for refunding it. */
+  reference: string;
+  /** Cents captured (unchecked: it comes from the webhook body). */
+  amount: number | undefined;
+}
+
+/**
+ * The one door to orders: opening them for bookings, applying payment events, expiring them,
+ * refunds. Payments, bookings and the sweeper change orders only through here.
+ */
 export class OrderService {
   constructor(
     private readonly db: Database,
     private readonly provider: PaymentProvider,
+    private readonly bookings: OrderBookings,
   ) {}
 
   /**
@@ -64,7 +91,7 @@ export class OrderService {
     tx: Queryable,
     input: { userId: string; subtotal: number; useCredits: UseCredits; settings: Settings; description: string },
   ): Promise<{ order: repo.Order; checkout: CheckoutLink | null }> {
-    const customer = await repo.lockCustomer(tx, input.userId);
+    const customer = await profiles.lockCustomer(tx, input.userId);
     if (!customer) throw notFound('Profile');
     const setupFee = (await repo.setupFeeCharged(tx, input.userId)) ? 0 : input.settings.setup_fee_cents;
     const due = input.subtotal + setupFee;
@@ -104,10 +131,75 @@ export class OrderService {
     return { order, checkout: { provider: checkout.provider, url: checkout.url } };
   }
 
+  /** The order, locked for a status change (in a service-role transaction); undefined when there is none. */
+  async lock(tx: Queryable, orderId: string): Promise<repo.Order | undefined> {
+    return repo.findOrder(tx, orderId, true);
+  }
+
+  /** The order behind a provider checkout id, read as the service role (the checkout id is the capability). */
+  async byCheckout(checkoutId: string): Promise<repo.Order | undefined> {
+    return this.db.asCaller(SERVICE_ROLE, (tx) => repo.findOrderByCheckout(tx, checkoutId));
+  }
+
+  /**
+   * The provider captured a payment of this locked order. Out-of-order or late events never move
+   * it backwards: money for an order we gave up on is flagged for staff, as is a wrong amount.
+   */
+  async paymentCaptured(tx: Queryable, locked: repo.Order, payment: CapturedPayment): Promise<'paid' | 'no_change' | 'late_payment' | 'amount_mismatch'> {
+    let order = locked;
+    // Past its expiry a pending order is expired now, as the sweep would: its place may be gone.
+    const expired = order.status === 'pending' && (await repo.lockIfExpired(tx, order.id));
+    if (expired) order = await this.fail(tx, expired, 'expired');
+    if (order.status !== 'pending') {
+      if (order.status === 'failed') {
+        // Money arrived for an order we gave up on (e.g. expired): staff must look at it.
+        await repo.flagForStaff(tx, order.id, { needs_review: true, late_payment_reference: payment.reference });
+        return 'late_payment';
+      }
+      return 'no_change';
+    }
+    if (payment.amount !== order.amount) {
+      await repo.flagForStaff(tx, order.id, { needs_review: true, amount_mismatch: payment.amount ?? null });
+      return 'amount_mismatch';
+    }
+    await this.markPaid(tx, order, { bolt_transaction_id: payment.transactionId, bolt_transaction_reference: payment.reference });
+    return 'paid';
+  }
+
+  /** The provider declined or voided the payment of this locked order. */
+  async paymentFailed(tx: Queryable, order: repo.Order): Promise<'failed' | 'no_change'> {
+    if (order.status !== 'pending') return 'no_change';
+    await this.fail(tx, order, 'declined');
+    return 'failed';
+  }
+
+  /**
+   * The provider refunded to the card (this order locked): our own refunds are already recorded
+   * (their echo changes nothing); one made elsewhere is recorded, unless it exceeds what was paid.
+   */
+  async cardRefunded(
+    tx: Queryable,
+    order: repo.Order,
+    refund: { refundId: string; amount: number | undefined },
+  ): Promise<'refunded' | 'no_change' | 'ignored' | 'refund_exceeds_paid'> {
+    const { amount } = refund;
+    if (order.status !== 'paid' && order.status !== 'refunded') return 'no_change';
+    if (typeof amount !== 'number' || !Number.isInteger(amount) || amount <= 0) return 'ignored';
+    // The echo of a refund we made ourselves is already counted: not an excess to review.
+    if (await repo.refundRecorded(tx, refund.refundId)) return 'no_change';
+    const paidTotal = order.amount + order.credits_applied * 100;
+    if (order.card_refunded_cents + amount > order.amount || order.refunded_cents + amount > paidTotal) {
+      await repo.flagForStaff(tx, order.id, { needs_review: true, excess_refund: refund.refundId });
+      return 'refund_exceeds_paid';
+    }
+    const inserted = await repo.insertRefund(tx, { orderId: order.id, amountCents: amount, destination: 'card', providerRefundId: refund.refundId });
+    return inserted ? 'refunded' : 'no_change';
+  }
+
   /** Payment captured: the order is paid and its booking confirmed. Order must be locked and pending. */
-  async markPaid(tx: Queryable, order: repo.Order, metadata: Record<string, unknown>): Promise<repo.Order> {
+  private async markPaid(tx: Queryable, order: repo.Order, metadata: Record<string, unknown>): Promise<repo.Order> {
     const paid = await repo.setStatus(tx, order.id, 'paid', metadata);
-    await repo.confirmBookingsOfOrder(tx, order.id);
+    await this.bookings.confirm(tx, order.id);
     return paid;
   }
 
@@ -116,9 +208,9 @@ export class OrderService {
    * booking is cancelled (freeing the place) and the credits it spent come back, once.
    * The order must be locked and pending.
    */
-  async fail(tx: Queryable, order: repo.Order, reason: 'declined' | 'expired' | 'cancelled'): Promise<repo.Order> {
+  private async fail(tx: Queryable, order: repo.Order, reason: 'declined' | 'expired' | 'cancelled'): Promise<repo.Order> {
     const failed = await repo.setStatus(tx, order.id, 'failed', { failure_reason: reason });
-    await repo.cancelBookingsOfOrder(tx, order.id);
+    await this.bookings.cancel(tx, order.id);
     if (order.credits_applied > 0) {
       await credits.addLedgerEntry(tx, { user_id: order.user_id, amount: order.credits_applied, type: 'refunded', description: `Credits returned: order ${reason}`, reference_id: order.id });
     }
@@ -130,7 +222,7 @@ export class OrderService {
    * yet (the same path as the sweep). True when the order is (now) expired that way.
    */
   async expireIfDue(orderId: string): Promise<boolean> {
-    return this.db.asCaller(SERVICE, async (tx) => {
+    return this.db.asCaller(SERVICE_ROLE, async (tx) => {
       const order = await repo.lockIfExpired(tx, orderId);
       if (order) await this.fail(tx, order, 'expired');
       return order !== undefined;
@@ -141,7 +233,7 @@ export class OrderService {
   async expireUnpaid(batch = 100): Promise<number> {
     let total = 0;
     for (;;) {
-      const expired = await this.db.asCaller(SERVICE, async (tx) => {
+      const expired = await this.db.asCaller(SERVICE_ROLE, async (tx) => {
         const due = await repo.lockExpiredPending(tx, batch);
         for (const order of due) await this.fail(tx, order, 'expired');
         return due.length;
@@ -245,7 +337,7 @@ export class OrderService {
       if (!order) throw notFound('Order');
       if (order.cancellation_refund) throw conflict(`Already decided: ${order.cancellation_refund}`, { decision: order.cancellation_refund }, 'refund_already_decided');
       if (order.status !== 'paid') throw conflict(`A ${order.status} order has nothing to refund`, { status: order.status }, 'order_not_paid');
-      if (!(await repo.allBookingsCancelled(tx, order.id))) throw conflict('The order still has a booking that is not cancelled', undefined, 'booking_not_cancelled');
+      if (!(await this.bookings.allCancelled(tx, order.id))) throw conflict('The order still has a booking that is not cancelled', undefined, 'booking_not_cancelled');
       const money = await this.settleCancellation(tx, order, decision, { decidedBy: adminId, providerDown: 'throw' });
       return { order: (await repo.findOrder(tx, order.id))!, money };
     });

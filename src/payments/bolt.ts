@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Checkout, CheckoutOrder, PaymentProvider, RefundRequest } from './provider.js';
-import { PaymentProviderError } from './provider.js';
+import { PaymentProviderError, type Checkout, type CheckoutOrder, type PaymentProvider, type RefundRequest } from '../orders/payment-provider.js';
 
 export interface BoltSettings {
   apiUrl: string;

@@ -1,11 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { Caller, Database } from '../db/index.js';
 import { AppError, conflict, notFound } from '../errors.js';
-import * as orders from '../orders/repository.js';
+import type { Order } from '../orders/repository.js';
 import type { OrderService } from '../orders/service.js';
 import type { FakeProvider } from './fake.js';
-
-const SERVICE: Caller = { role: 'service_role' };
 
 /**
  * The fake provider's checkout: the checkout id in the URL is the capability (random, unguessable),
@@ -13,13 +10,12 @@ const SERVICE: Caller = { role: 'service_role' };
  */
 export class FakeCheckout {
   constructor(
-    private readonly db: Database,
     private readonly provider: FakeProvider,
     private readonly orders: OrderService,
   ) {}
 
-  async order(checkoutId: string): Promise<orders.Order> {
-    const order = await this.db.asCaller(SERVICE, (tx) => orders.findOrderByCheckout(tx, checkoutId));
+  async order(checkoutId: string): Promise<Order> {
+    const order = await this.orders.byCheckout(checkoutId);
     if (!order || order.provider !== 'fake') throw notFound('Checkout');
     return order;
   }
@@ -28,7 +24,7 @@ export class FakeCheckout {
    * The order behind an open checkout. Expiry is checked here, when paying, not only by the sweep:
    * an expired pending order is expired on the spot (booking cancelled, credits back) and 410.
    */
-  async openOrder(checkoutId: string): Promise<orders.Order> {
+  async openOrder(checkoutId: string): Promise<Order> {
     const order = await this.order(checkoutId);
     if (order.status === 'pending' && (await this.orders.expireIfDue(order.id))) {
       throw new AppError(410, 'checkout_expired', 'This checkout has expired; please book again');
@@ -36,7 +32,7 @@ export class FakeCheckout {
     return order;
   }
 
-  async decide(checkoutId: string, decision: 'approve' | 'decline'): Promise<orders.Order> {
+  async decide(checkoutId: string, decision: 'approve' | 'decline'): Promise<Order> {
     const order = await this.openOrder(checkoutId);
     if (order.status !== 'pending') throw conflict(`This order is already ${order.status}`, { status: order.status }, 'checkout_closed');
     const txn = `fake_txn_${randomUUID().replace(/-/g, '')}`;

@@ -1,7 +1,7 @@
 import type { Config } from '../config.js';
 import { BoltProvider } from './bolt.js';
 import { FakeProvider } from './fake.js';
-import type { PaymentProvider } from './provider.js';
+import type { PaymentProvider } from '../orders/payment-provider.js';
 
 /** The provider PAYMENTS_PROVIDER names: Bolt, or the offline fake (the default). */
 export function createPaymentProvider(config: Config): PaymentProvider {

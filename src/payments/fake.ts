@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { BoltWebhook, Checkout, CheckoutOrder, PaymentProvider, RefundRequest } from './provider.js';
+import type { Checkout, CheckoutOrder, PaymentProvider, RefundRequest } from '../orders/payment-provider.js';
+import type { BoltWebhook } from './webhook.js';
 import { signBody } from './signature.js';
 
 /** Sends a signed webhook to our own endpoint, exactly as Bolt would (raw bytes + signature header). */

@@ -3,16 +3,6 @@ import { errors, Nullable, Timestamp, Uuid } from '../http/schemas.js';
 import type { App } from '../http/types.js';
 import type { ProfileService } from './service.js';
 
-export const AddressSchema = Type.Object(
-  {
-    street: Type.String({ minLength: 1, maxLength: 200 }),
-    city: Type.String({ minLength: 1, maxLength: 100 }),
-    state: Type.String({ minLength: 2, maxLength: 2, pattern: '^[A-Za-z]{2}$', description: 'Two-letter US state' }),
-    zip: Type.String({ pattern: '^[0-9]{5}(-[0-9]{4})?$' }),
-  },
-  { additionalProperties: false, $id: 'Address' },
-);
-
 const ProfileResponse = Type.Object({
   id: Uuid,
   email: Type.String(),

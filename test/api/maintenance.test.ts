@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SERVICE_ROLE } from '../../src/db/index.js';
 import { pruneSessions } from '../../src/auth/repository.js';
 import { engines } from '../helpers/db.js';
 import { signup, startApp, type TestApp } from '../helpers/app.js';
@@ -20,7 +21,7 @@ describe.each(engines)('session pruning on %s', (engine) => {
        values ('old-hash', gen_random_uuid(), $1, now() - interval '2 days')`,
       [user.id],
     );
-    const pruned = await t.db.asCaller({ role: 'service_role' }, (tx) => pruneSessions(tx));
+    const pruned = await t.db.asCaller(SERVICE_ROLE, (tx) => pruneSessions(tx));
     expect(pruned).toEqual({ rateLimits: 1, refreshTokens: 1 });
     const left = await t.db.query<{ n: number }>('select count(*)::int as n from app_private.refresh_tokens where user_id = $1', [user.id]);
     expect(left.rows[0]!.n).toBe(1);

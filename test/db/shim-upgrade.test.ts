@@ -3,7 +3,7 @@
 // the old one, and its users become Supabase Auth users in shape.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../src/db/index.js';
+import { SERVICE_ROLE, type Database } from '../../src/db/index.js';
 import { listMigrations, migrate } from '../../src/db/migrate.js';
 import { openPglite } from '../../src/db/pglite.js';
 import { authUserNonNullColumns } from '../helpers/supabase-auth.js';
@@ -57,7 +57,7 @@ describe('upgrading a database made with the earlier shim (PGlite)', () => {
              exists (select 1 from pg_constraint where conname = 'users_email_key') as old_key,
              exists (select 1 from pg_constraint where conname = 'users_phone_key') as phone_key`);
     expect(rows[0]).toEqual({ id_default: null, rls: true, partial_key: true, old_key: false, phone_key: true });
-    const signup = await db.asCaller({ role: 'service_role' }, (tx) =>
+    const signup = await db.asCaller(SERVICE_ROLE, (tx) =>
       tx.query<{ id: string }>('select id from app_private.create_auth_user($1, $2, $3)', ['new@example.test', 'hash', '{}']),
     );
     expect((await db.query('select email from public.profiles where id = $1', [signup.rows[0]!.id])).rows).toEqual([{ email: 'new@example.test' }]);

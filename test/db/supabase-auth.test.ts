@@ -2,7 +2,7 @@
 // makes complete Supabase Auth users, and sign-ups the way Supabase Auth writes them (with or
 // without an email) never fail on our profile trigger.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../src/db/index.js';
+import { SERVICE_ROLE, type Database } from '../../src/db/index.js';
 import { engines, freshDatabase, type TestDatabase } from '../helpers/db.js';
 import { authUserNonNullColumns, supabaseAuthSignUp, supabaseAuthTables } from '../helpers/supabase-auth.js';
 import { makeCustomer, uniqueEmail } from './support.js';
@@ -53,7 +53,7 @@ describe.each(engines)('Supabase Auth users on %s', (engine) => {
 
   it('the auth service makes a complete Supabase Auth user: no null where Supabase Auth reads a value, an email identity, a profile', async () => {
     const email = uniqueEmail('signup');
-    const { rows } = await db.asCaller({ role: 'service_role' }, (tx) =>
+    const { rows } = await db.asCaller(SERVICE_ROLE, (tx) =>
       tx.query<{ id: string; email: string }>('select id, email from app_private.create_auth_user($1, $2, $3)', [
         email.toUpperCase(),
         '$scrypt$hash',

@@ -3,7 +3,7 @@
 // anything in schema auth. PostgreSQL only.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../src/db/index.js';
+import { SERVICE_ROLE, type Database } from '../../src/db/index.js';
 import { listMigrations, migrate } from '../../src/db/migrate.js';
 import { openPostgres } from '../../src/db/postgres.js';
 import { freshDatabase } from '../helpers/db.js';
@@ -233,7 +233,7 @@ describe.runIf(Boolean(base))('migrations on a database prepared like Supabase (
 
   it("our auth service's create_auth_user (owned by the non-superuser migrator) makes a complete user with an identity", async () => {
     const email = `service-${process.pid}@example.test`;
-    const { rows } = await asMigrator.asCaller({ role: 'service_role' }, (tx) =>
+    const { rows } = await asMigrator.asCaller(SERVICE_ROLE, (tx) =>
       tx.query<{ id: string }>('select id from app_private.create_auth_user($1, $2, $3)', [email, 'hash', '{}']),
     );
     const id = rows[0]!.id;

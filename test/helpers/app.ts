@@ -3,6 +3,7 @@ import { buildApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { Engine } from '../../src/db/index.js';
 import type { App } from '../../src/http/types.js';
+import { buildServices, type Services } from '../../src/services.js';
 import { freshDatabase, type TestDatabase } from './db.js';
 
 export const TEST_SECRET = 'test-secret-test-secret-test-secret-0123456789';
@@ -21,6 +22,8 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
 export interface TestApp extends TestDatabase {
   app: App;
   config: Config;
+  /** The app's services (the same payment provider), as the server shares them with its sweeper. */
+  services: Services;
   close(): Promise<void>;
 }
 
@@ -28,12 +31,14 @@ export interface TestApp extends TestDatabase {
 export async function startApp(engine: Engine, env: Record<string, string> = {}): Promise<TestApp> {
   const database = await freshDatabase(engine);
   const config = testConfig(env);
-  const app = await buildApp({ config, db: database.db, logger: false });
+  const services = buildServices(config, database.db);
+  const app = await buildApp({ config, db: database.db, logger: false, services });
   await app.ready();
   return {
     ...database,
     app,
     config,
+    services,
     async close() {
       await app.close();
       await database.drop();

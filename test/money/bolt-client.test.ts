@@ -3,7 +3,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { BoltProvider } from '../../src/payments/bolt.js';
-import { PaymentProviderError } from '../../src/payments/provider.js';
+import { PaymentProviderError } from '../../src/orders/payment-provider.js';
 import { signBody } from '../../src/payments/signature.js';
 import { bearer, errorCode, signupStaff, startApp, type SignedUp, type TestApp } from '../helpers/app.js';
 import { engines } from '../helpers/db.js';

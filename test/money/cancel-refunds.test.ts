@@ -2,7 +2,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { buildApp } from '../../src/app.js';
 import type { App } from '../../src/http/types.js';
 import { FakeProvider } from '../../src/payments/fake.js';
-import { PaymentProviderError, type RefundRequest } from '../../src/payments/provider.js';
+import { PaymentProviderError, type RefundRequest } from '../../src/orders/payment-provider.js';
+import { buildServices } from '../../src/services.js';
 import { bearer, errorCode, signupStaff, startApp, type SignedUp, type TestApp } from '../helpers/app.js';
 import { engines } from '../helpers/db.js';
 import { balance, booked, bookingStatus, cardRefundIds, expectIntegrity, grant, makeCustomer, makeSlot, orderRow, paidOrder, waitForEvent } from './support.js';
@@ -24,7 +25,8 @@ describe.each(engines)('cancelling a paid booking refunds it or asks staff, on %
 
   beforeAll(async () => {
     t = await startApp(engine);
-    down = await buildApp({ config: t.config, db: t.db, logger: false, paymentProvider: new RefundsDown(t.config.publicUrl, t.config.payments.signingSecret) });
+    const services = buildServices(t.config, t.db, { paymentProvider: new RefundsDown(t.config.publicUrl, t.config.payments.signingSecret) });
+    down = await buildApp({ config: t.config, db: t.db, logger: false, services });
     await down.ready();
     admin = await signupStaff(t, 'admin');
     operator = await signupStaff(t, 'operator');

@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { SERVICE_ROLE } from '../../src/db/index.js';
 import { bearer, errorCode, signupStaff, startApp, uniqueEmail, type SignedUp, type TestApp } from '../helpers/app.js';
 import { engines } from '../helpers/db.js';
 import {
@@ -193,7 +194,7 @@ describe.each(engines)('money under concurrency on %s', (engine) => {
     const z = await makeCustomer(t);
     const accepts = await Promise.all(
       Array.from({ length: 8 }, (_, i) =>
-        t.db.asCaller({ role: 'service_role' }, (tx) => tx.query<{ id: string | null }>('select public.accept_referral($1, $2) as id', [z.id, i % 2 ? xCode : yCode])),
+        t.db.asCaller(SERVICE_ROLE, (tx) => tx.query<{ id: string | null }>('select public.accept_referral($1, $2) as id', [z.id, i % 2 ? xCode : yCode])),
       ),
     );
     expect(accepts.filter((r) => r.rows[0]!.id !== null)).toHaveLength(1);

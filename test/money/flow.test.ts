@@ -1,6 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { OrderService } from '../../src/orders/service.js';
-import { FakeProvider } from '../../src/payments/fake.js';
+import { SERVICE_ROLE } from '../../src/db/index.js';
 import { bearer, errorCode, signup, signupStaff, uniqueEmail, startApp, type SignedUp, type TestApp } from '../helpers/app.js';
 import { engines } from '../helpers/db.js';
 import {
@@ -179,7 +178,7 @@ describe.each(engines)('money: the offline flow on %s', (engine) => {
     const slotId = await makeSlot(t);
     const res = await booked(t, d, { slot_id: slotId, use_credits: 40 });
     const other = await booked(t, await makeCustomer(t), { slot_id: await makeSlot(t) }); // not yet due
-    const expiry = new OrderService(t.db, new FakeProvider(t.config.publicUrl, t.config.payments.signingSecret));
+    const expiry = t.services.orders;
     expect(await expiry.expireUnpaid()).toBe(0);
 
     await t.db.query("update public.orders set expires_at = now() - interval '1 minute' where id = $1", [res.order.id]);
@@ -422,7 +421,7 @@ describe.each(engines)('money: the offline flow on %s', (engine) => {
 
     // Y's code later (accepted again by hand) pays nobody: the invitee was already credited.
     const yCode = (await t.app.inject({ method: 'GET', url: '/api/referrals', headers: bearer(y.token) })).json().referral_code;
-    const { rows: again } = await t.db.asCaller({ role: 'service_role' }, (tx) => tx.query<{ id: string | null }>('select public.accept_referral($1, $2) as id', [z.id, yCode]));
+    const { rows: again } = await t.db.asCaller(SERVICE_ROLE, (tx) => tx.query<{ id: string | null }>('select public.accept_referral($1, $2) as id', [z.id, yCode]));
     expect(again[0]!.id).toBeNull();
     expect(await balance(t, y.id)).toBe(0);
     expect(await balance(t, z.id)).toBe(REWARD);

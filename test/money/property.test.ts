@@ -1,7 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { OrderService } from '../../src/orders/service.js';
-import { FakeProvider } from '../../src/payments/fake.js';
+import type { OrderService } from '../../src/orders/service.js';
 import { bearer, errorCode, signupStaff, startApp, type SignedUp, type TestApp } from '../helpers/app.js';
 import { engines } from '../helpers/db.js';
 import {
@@ -106,7 +105,7 @@ describe.each(engines)('money properties on %s', (engine) => {
     t = await startApp(engine);
     await rewardOn(t, 'signup'); // the seed's rewards at sign-up; the default is in referral-rewards.test.ts
     admin = await signupStaff(t, 'admin');
-    expiry = new OrderService(t.db, new FakeProvider(t.config.publicUrl, t.config.payments.signingSecret));
+    expiry = t.services.orders;
   });
   afterEach(async () => {
     if (t) await expectIntegrity(t);

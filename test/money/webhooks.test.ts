@@ -1,7 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { OrderService } from '../../src/orders/service.js';
-import { FakeProvider } from '../../src/payments/fake.js';
 import { signBody } from '../../src/payments/signature.js';
 import { bearer, errorCode, signupStaff, startApp, type SignedUp, type TestApp } from '../helpers/app.js';
 import { engines } from '../helpers/db.js';
@@ -179,7 +177,7 @@ describe.each(engines)('money: Bolt webhooks on %s', (engine) => {
 
     const c = await pending();
     await t.db.query("update public.orders set expires_at = now() - interval '1 minute' where id = $1", [c.order.id]);
-    await new OrderService(t.db, new FakeProvider(t.config.publicUrl, secret)).expireUnpaid();
+    await t.services.orders.expireUnpaid();
     const afterExpiry = await sendWebhook(t, webhookBody('capture', { orderId: c.order.id, amount: c.order.amount }));
     expect(afterExpiry.json().outcome).toBe('late_payment');
     expect(await orderRow(t, c.order.id)).toMatchObject({ status: 'failed', metadata: expect.objectContaining({ failure_reason: 'expired' }), staff_flags: expect.objectContaining({ needs_review: true }) });

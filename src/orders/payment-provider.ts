@@ -1,3 +1,7 @@
+/**
+ * The port orders pay through: orders own this interface and payments/ implements it (Bolt, and
+ * the offline fake), so payments depends on orders and never the other way round.
+ */
 /** What a checkout needs to know about an order. */
 export interface CheckoutOrder {
   id: string;
@@ -36,21 +40,4 @@ export class PaymentProviderError extends Error {
     super(message);
     this.name = 'PaymentProviderError';
   }
-}
-
-/** The Bolt transaction webhook body (the parts we read), as Bolt sends it and the fake sends it. */
-export interface BoltWebhook {
-  id?: string;
-  type: string;
-  object?: string;
-  data: {
-    id: string;
-    reference?: string;
-    type?: string;
-    status?: string;
-    date?: number;
-    amount?: { amount: number; currency: string; currency_symbol?: string };
-    order?: { cart?: { order_reference?: string; display_id?: string } };
-    source_transaction?: { id?: string; reference?: string };
-  };
 }

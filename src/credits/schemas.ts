@@ -1,0 +1,12 @@
+import { Type } from 'typebox';
+import { Nullable, Timestamp, Uuid } from '../http/schemas.js';
+
+/** One row of a customer's credit ledger, as the credits and customers routes answer it. */
+export const LedgerEntry = Type.Object({
+  id: Uuid,
+  amount: Type.Integer({ description: 'Credits; positive in, negative out' }),
+  type: Type.Union([Type.Literal('earned'), Type.Literal('spent'), Type.Literal('refunded'), Type.Literal('adjustment')]),
+  description: Type.String(),
+  reference_id: Nullable(Uuid),
+  created_at: Timestamp,
+});

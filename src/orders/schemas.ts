@@ -1,0 +1,48 @@
+import { Type } from 'typebox';
+import { Nullable, Timestamp, Uuid } from '../http/schemas.js';
+
+// Order shapes, for the routes of every feature that answers with an order or a refund outcome.
+
+export const OrderStatus = Type.Union([Type.Literal('pending'), Type.Literal('paid'), Type.Literal('failed'), Type.Literal('refunded')]);
+
+export const RefundDecision = Type.Union([Type.Literal('card'), Type.Literal('credits'), Type.Literal('none')], {
+  description: 'card: back to the card (the part paid in credits as credits); credits: all as credits; none: no refund',
+});
+
+/** What happened to the money of a cancelled booking. */
+export const CancellationMoneySchema = Type.Object({
+  outcome: Type.Union([
+    Type.Literal('nothing_paid'),
+    Type.Literal('payment_cancelled'),
+    Type.Literal('refunded'),
+    Type.Literal('kept'),
+    Type.Literal('refund_needed'),
+  ]),
+  refund_to: Nullable(RefundDecision),
+  card_cents: Type.Integer({ description: 'Cents refunded to the card now' }),
+  credits: Type.Integer({ description: 'Credits given back now' }),
+  order_id: Nullable(Uuid),
+  order_status: Nullable(OrderStatus),
+  message: Type.String(),
+});
+
+export const OrderSchema = Type.Object({
+  id: Uuid,
+  user_id: Uuid,
+  status: OrderStatus,
+  amount: Type.Integer({ description: 'Cents due by card: service + add-ons + setup fee − credits × 100' }),
+  setup_fee_applied: Type.Integer({ description: 'Cents of setup fee in this order (charged once per customer)' }),
+  credits_applied: Type.Integer({ description: 'Credits spent (1 credit = 100 cents)' }),
+  refunded_cents: Type.Integer(),
+  card_refunded_cents: Type.Integer(),
+  provider: Nullable(Type.String()),
+  bolt_checkout_id: Nullable(Type.String()),
+  metadata: Type.Record(Type.String(), Type.Unknown()),
+  staff_flags: Nullable(Type.Record(Type.String(), Type.Unknown(), { description: 'Staff only (needs_review, amount_mismatch, …); null for customers' })),
+  cancellation_refund: Nullable(RefundDecision),
+  cancellation_refund_at: Nullable(Timestamp),
+  expires_at: Nullable(Timestamp),
+  paid_at: Nullable(Timestamp),
+  created_at: Timestamp,
+  updated_at: Timestamp,
+});

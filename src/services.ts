@@ -1,0 +1,69 @@
+import { AuthService } from './auth/service.js';
+import { AccessTokens } from './auth/tokens.js';
+import * as bookingsRepo from './bookings/repository.js';
+import { BookingService } from './bookings/service.js';
+import { CatalogService } from './catalog/service.js';
+import type { Config } from './config.js';
+import { CreditService } from './credits/service.js';
+import { CustomerService } from './customers/service.js';
+import type { Database } from './db/index.js';
+import type { PaymentProvider } from './orders/payment-provider.js';
+import { OrderService } from './orders/service.js';
+import { createPaymentProvider } from './payments/create.js';
+import { PaymentWebhooks } from './payments/service.js';
+import { ProfileService } from './profiles/service.js';
+import { ReferralService } from './referrals/service.js';
+import { SlotService } from './slots/service.js';
+import { StaffService } from './staff/service.js';
+
+/** The services of one process: the HTTP app, the sweeper and the CLI commands share these. */
+export interface Services {
+  auth: AuthService;
+  profiles: ProfileService;
+  credits: CreditService;
+  customers: CustomerService;
+  catalog: CatalogService;
+  slots: SlotService;
+  staff: StaffService;
+  /** The configured provider (or the override): the one orders charge and refund through. */
+  paymentProvider: PaymentProvider;
+  orders: OrderService;
+  bookings: BookingService;
+  webhooks: PaymentWebhooks;
+  referrals: ReferralService;
+}
+
+export interface ServiceOverrides {
+  /** For tests and benches: a payment provider other than the configured one. */
+  paymentProvider?: PaymentProvider;
+}
+
+/** The one composition root: each service gets the few things it uses. Nothing here opens a connection. */
+export function buildServices(config: Config, db: Database, overrides: ServiceOverrides = {}): Services {
+  const tokens = new AccessTokens({
+    secret: config.jwtSecret,
+    accessTokenTtl: config.accessTokenTtl,
+    jwks: config.authJwksUrl ? { url: config.authJwksUrl } : undefined,
+  });
+  const paymentProvider = overrides.paymentProvider ?? createPaymentProvider(config);
+  // Booking statuses are the bookings feature's: orders reach them only through this port.
+  const orders = new OrderService(db, paymentProvider, {
+    confirm: bookingsRepo.confirmBookingsOfOrder,
+    cancel: bookingsRepo.cancelBookingsOfOrder,
+    allCancelled: bookingsRepo.allBookingsCancelled,
+  });
+  return {
+    auth: new AuthService(db, tokens, { refreshTokenTtl: config.refreshTokenTtl, rateLimitPerMinute: config.authRateLimitPerMinute }),
+    profiles: new ProfileService(db),
+    credits: new CreditService(db),
+    customers: new CustomerService(db),
+    catalog: new CatalogService(db),
+    slots: new SlotService(db),
+    staff: new StaffService(db),
+    paymentProvider,
+    orders,
+    bookings: new BookingService(db, orders),
+    webhooks: new PaymentWebhooks(db, orders, config.payments.signingSecret),
+    referrals: new ReferralService(db, { publicUrl: config.publicUrl, invitesPerDay: config.referralInvitesPerDay }),
+  };
+}
