@@ -19,7 +19,7 @@ import { documentStandardErrors } from './http/openapi.js';
 import { clientErrors, frameworkErrors, registerErrorHandling } from './http/errors.js';
 import { ErrorResponse } from './http/schemas.js';
 import type { App } from './http/types.js';
-import { ajvOptions, buildValidator } from './http/validation.js';
+import { ajvOptions, lazyCompilers } from './http/validation.js';
 import { registerBookingRoutes } from './bookings/routes.js';
 import { BookingService } from './bookings/service.js';
 import { registerCatalogRoutes } from './catalog/routes.js';
@@ -68,7 +68,8 @@ async function registerPayments(app: App, deps: AppDeps, orders: OrderService, p
 const REQUEST_ID = /^[\w.-]{1,100}$/;
 
 function createServer(deps: AppDeps): App {
-  return Fastify({
+  const compilers = lazyCompilers();
+  const app = Fastify({
     logger: deps.logger ?? {
       level: deps.config.logLevel,
       redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
@@ -80,10 +81,17 @@ function createServer(deps: AppDeps): App {
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     ajv: ajvOptions,
-    schemaController: { compilersFactory: { buildValidator } },
+    schemaController: { compilersFactory: { buildValidator: compilers.buildValidator, buildSerializer: compilers.buildSerializer } },
     frameworkErrors,
     clientErrorHandler: clientErrors,
   }).withTypeProvider<TypeBoxTypeProvider>();
+  app.decorate('compileSchemas', compilers.compileAll);
+  // Listening first, compiling after: /ready answers sooner, and no route waits long for its schemas.
+  app.addHook('onListen', function (done) {
+    void compilers.compileAll().catch((err: unknown) => app.log.error({ err }, 'a route schema does not compile'));
+    done();
+  });
+  return app;
 }
 
 async function registerHttpBasics(app: App, config: Config): Promise<void> {
