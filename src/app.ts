@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
-import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyServerOptions } from 'fastify';
 import { registerAuthRoutes } from './auth/routes.js';
@@ -15,6 +13,7 @@ import { CustomerService } from './customers/service.js';
 import { CreditService } from './credits/service.js';
 import type { Database } from './db/index.js';
 import { registerAccess, requireAccessDeclarations } from './http/access.js';
+import { registerLazyDocs } from './http/docs.js';
 import { documentStandardErrors } from './http/openapi.js';
 import { clientErrors, frameworkErrors, registerErrorHandling } from './http/errors.js';
 import { ErrorResponse } from './http/schemas.js';
@@ -110,24 +109,10 @@ async function registerHttpBasics(app: App, config: Config): Promise<void> {
   });
 }
 
-async function registerDocs(app: App, config: Config): Promise<void> {
+function registerDocs(app: App, config: Config): void {
   app.addSchema(ErrorResponse);
   app.addSchema(AddressSchema);
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'Recovery Machine API',
-        version: '0.1.0',
-        description: 'Bookings, payments, credits and referrals. Errors are always {error: {code, message, details?}}.',
-      },
-      servers: [{ url: config.publicUrl }],
-      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
-    },
-    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
-  });
-  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
-  app.get('/api/openapi.json', { schema: { hide: true }, config: { access: 'public' } }, async () => app.swagger());
+  registerLazyDocs(app, config, [ErrorResponse, AddressSchema]);
 }
 
 /** Builds the HTTP app in plain steps; nothing here listens. */
@@ -135,7 +120,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const { config, db } = deps;
   const app = createServer(deps);
   await registerHttpBasics(app, config);
-  await registerDocs(app, config);
+  registerDocs(app, config);
 
   const tokens = new AccessTokens({
     secret: config.jwtSecret,

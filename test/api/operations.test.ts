@@ -60,6 +60,19 @@ describe.each(engines)('operations on %s', (engine) => {
     expect(page.body).toMatch(/swagger/i);
   });
 
+  it('GET /docs (built on first request) shows the same document as /api/openapi.json, with its own CSP', async () => {
+    const [ui, api, script] = await Promise.all([
+      t.app.inject({ method: 'GET', url: '/docs/json' }),
+      t.app.inject({ method: 'GET', url: '/api/openapi.json' }),
+      t.app.inject({ method: 'GET', url: '/docs/static/swagger-initializer.js' }),
+    ]);
+    expect(ui.statusCode).toBe(200);
+    expect(ui.json()).toEqual(api.json());
+    expect(script.statusCode).toBe(200);
+    expect(script.headers['content-type']).toMatch(/javascript/);
+    expect(script.headers['content-security-policy']).toMatch(/default-src 'self'/);
+  });
+
   it('sends security headers (helmet)', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/health' });
     expect(res.headers['x-content-type-options']).toBe('nosniff');
