@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
-import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyServerOptions } from 'fastify';
 import { registerAuthRoutes } from './auth/routes.js';
@@ -14,11 +12,12 @@ import { registerCustomerRoutes } from './customers/routes.js';
 import type { Database } from './db/index.js';
 import { registerHealthRoutes } from './health/routes.js';
 import { registerAccess, requireAccessDeclarations } from './http/access.js';
+import { registerLazyDocs } from './http/docs.js';
 import { clientErrors, frameworkErrors, registerErrorHandling } from './http/errors.js';
 import { documentStandardErrors } from './http/openapi.js';
 import { ErrorResponse } from './http/schemas.js';
 import type { App } from './http/types.js';
-import { ajvOptions, buildValidator } from './http/validation.js';
+import { ajvOptions, lazyCompilers } from './http/validation.js';
 import { registerOrderRoutes } from './orders/routes.js';
 import { BoltProvider } from './payments/bolt.js';
 import { FakeCheckout } from './payments/checkout.js';
@@ -56,7 +55,8 @@ async function registerPayments(app: App, config: Config, services: Services): P
 const REQUEST_ID = /^[\w.-]{1,100}$/;
 
 function createServer(deps: AppDeps): App {
-  return Fastify({
+  const compilers = lazyCompilers();
+  const app = Fastify({
     logger: deps.logger ?? {
       level: deps.config.logLevel,
       redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
@@ -68,10 +68,17 @@ function createServer(deps: AppDeps): App {
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     ajv: ajvOptions,
-    schemaController: { compilersFactory: { buildValidator } },
+    schemaController: { compilersFactory: { buildValidator: compilers.buildValidator, buildSerializer: compilers.buildSerializer } },
     frameworkErrors,
     clientErrorHandler: clientErrors,
   }).withTypeProvider<TypeBoxTypeProvider>();
+  app.decorate('compileSchemas', compilers.compileAll);
+  // Listening first, compiling after: /ready answers sooner, and no route waits long for its schemas.
+  app.addHook('onListen', function (done) {
+    void compilers.compileAll().catch((err: unknown) => app.log.error({ err }, 'a route schema does not compile'));
+    done();
+  });
+  return app;
 }
 
 async function registerHttpBasics(app: App, config: Config): Promise<void> {
@@ -90,24 +97,10 @@ async function registerHttpBasics(app: App, config: Config): Promise<void> {
   });
 }
 
-async function registerDocs(app: App, config: Config): Promise<void> {
+function registerDocs(app: App, config: Config): void {
   app.addSchema(ErrorResponse);
   app.addSchema(AddressSchema);
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'Recovery Machine API',
-        version: '0.1.0',
-        description: 'Bookings, payments, credits and referrals. Errors are always {error: {code, message, details?}}.',
-      },
-      servers: [{ url: config.publicUrl }],
-      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
-    },
-    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
-  });
-  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
-  app.get('/api/openapi.json', { schema: { hide: true }, config: { access: 'public' } }, async () => app.swagger());
+  registerLazyDocs(app, config, [ErrorResponse, AddressSchema]);
 }
 
 /** Builds the HTTP app in plain steps; nothing here listens. */
@@ -116,7 +109,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const services = deps.services ?? buildServices(config, db);
   const app = createServer(deps);
   await registerHttpBasics(app, config);
-  await registerDocs(app, config);
+  registerDocs(app, config);
   registerAccess(app, services.auth, db, config.refreshTokenTtl);
 
   registerHealthRoutes(app, db);

@@ -5,6 +5,7 @@ import { execute, parseEmail, parseRole, UsageError, type CommandArgs, type Comm
 import { forwardCommand } from './commands/control-socket.js';
 import { loadConfig } from './config.js';
 import { DataDirLockedError, openDatabase } from './db/index.js';
+import { precompilePglite } from './db/pglite.js';
 import { migrate } from './db/migrate.js';
 
 const terminal: Output = { log: (line) => console.log(line), error: (line) => console.error(line) };
@@ -52,8 +53,10 @@ export function buildCli(): Command {
     .command('serve')
     .description('run the HTTP API (migrates the database first)')
     .action(async () => {
+      const config = loadConfig();
+      if (!config.databaseUrl) void precompilePglite(); // compiles while the server's modules load
       const { serve } = await import('./server.js');
-      await serve(loadConfig());
+      await serve(config);
     });
 
   program

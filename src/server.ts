@@ -2,7 +2,6 @@ import { listenForCommands, type ControlSocket } from './commands/control-socket
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/index.js';
 import { migrate } from './db/migrate.js';
-import { openPostgres } from './db/postgres.js';
 import { startSweeper } from './maintenance/sweeper.js';
 
 /**
@@ -19,6 +18,7 @@ export async function serve(config: Config): Promise<void> {
     for (const m of applied) console.log(`applied migration ${m.version}_${m.name}`);
     if (config.databaseAppUrl) {
       await owner.close();
+      const { openPostgres } = await import('./db/postgres.js');
       db = await openPostgres({ url: config.databaseAppUrl, max: config.databasePoolSize });
     }
   } catch (err) {

@@ -1,5 +1,5 @@
 import { createHash, createSecretKey, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
-import { createRemoteJWKSet, errors, jwtVerify, SignJWT, type JWTVerifyGetKey } from 'jose';
+import type { JWTVerifyGetKey } from 'jose';
 import type { JwtClaims } from '../db/index.js';
 
 export interface TokenSettings {
@@ -15,30 +15,39 @@ const CACHE_SIZE = 10_000;
 /** The asymmetric algorithms Supabase signs with; HS256 is only ever checked against our secret. */
 const JWKS_ALGORITHMS = ['ES256', 'RS256'];
 
+let jose: Promise<typeof import('jose')> | undefined;
+/** jose loads with the first token signed or checked, not at start-up. */
+const loadJose = () => (jose ??= import('jose'));
+
 /** Signs and checks Supabase-compatible access tokens (aud "authenticated"). */
 export class AccessTokens {
   // A KeyObject made once: jose would otherwise import the raw secret on every verify.
   private readonly key: KeyObject;
   private readonly verified = new Map<string, JwtClaims>();
-  private readonly jwks?: JWTVerifyGetKey;
+  private jwksKeys?: JWTVerifyGetKey;
 
   constructor(private readonly settings: TokenSettings) {
     this.key = createSecretKey(Buffer.from(settings.secret, 'utf8'));
-    if (settings.jwks) {
-      // Keys chosen by kid and cached; an unknown kid refetches at most once per cooldown.
-      this.jwks = createRemoteJWKSet(new URL(settings.jwks.url), {
-        cooldownDuration: settings.jwks.cooldownMs ?? 30_000,
-        cacheMaxAge: settings.jwks.cacheMaxAgeMs ?? 10 * 60_000,
-        timeoutDuration: 5_000,
-      });
-    }
+  }
+
+  /** The JWKS's keys, chosen by kid and cached; an unknown kid refetches at most once per cooldown. */
+  private jwks({ createRemoteJWKSet }: typeof import('jose')): JWTVerifyGetKey | undefined {
+    const jwks = this.settings.jwks;
+    if (!jwks || this.jwksKeys) return this.jwksKeys;
+    this.jwksKeys = createRemoteJWKSet(new URL(jwks.url), {
+      cooldownDuration: jwks.cooldownMs ?? 30_000,
+      cacheMaxAge: jwks.cacheMaxAgeMs ?? 10 * 60_000,
+      timeoutDuration: 5_000,
+    });
+    return this.jwksKeys;
   }
 
   get ttl(): number {
     return this.settings.accessTokenTtl;
   }
 
-  sign(user: { id: string; email: string }, sessionId: string): Promise<string> {
+  async sign(user: { id: string; email: string }, sessionId: string): Promise<string> {
+    const { SignJWT } = await loadJose();
     return new SignJWT({ email: user.email, role: 'authenticated', session_id: sessionId })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setSubject(user.id)
@@ -56,11 +65,13 @@ export class AccessTokens {
     const known = this.verified.get(token);
     if (known && (known.exp ?? 0) * 1000 > Date.now()) return known;
     if (known) this.verified.delete(token);
+    const j = await loadJose();
+    const jwks = this.jwks(j);
     try {
       // The key follows the header's alg: HS256 only with our secret, ES256/RS256 only from the JWKS.
-      const key: JWTVerifyGetKey = (header, input) => (header.alg === 'HS256' || !this.jwks ? this.key : this.jwks(header, input));
-      const { payload } = await jwtVerify(token, key, {
-        algorithms: this.jwks ? ['HS256', ...JWKS_ALGORITHMS] : ['HS256'],
+      const key: JWTVerifyGetKey = (header, input) => (header.alg === 'HS256' || !jwks ? this.key : jwks(header, input));
+      const { payload } = await j.jwtVerify(token, key, {
+        algorithms: jwks ? ['HS256', ...JWKS_ALGORITHMS] : ['HS256'],
         audience: 'authenticated',
         clockTolerance: graceSeconds,
       });
@@ -70,7 +81,7 @@ export class AccessTokens {
       this.verified.set(token, payload as JwtClaims);
       return payload as JwtClaims;
     } catch (err) {
-      if (err instanceof errors.JOSEError || err instanceof TypeError) return undefined;
+      if (err instanceof j.errors.JOSEError || err instanceof TypeError) return undefined;
       throw err;
     }
   }

@@ -1,5 +1,4 @@
 import { openPglite } from './pglite.js';
-import { openPostgres } from './postgres.js';
 import type { Database } from './types.js';
 
 export type { Caller, Database, Engine, JwtClaims, Queryable, QueryResult, Row, Session } from './types.js';
@@ -13,8 +12,12 @@ export interface DatabaseTarget {
   poolSize?: number;
 }
 
-/** Opens PostgreSQL when a URL is given, the embedded PGlite database otherwise. */
-export function openDatabase(target: DatabaseTarget): Promise<Database> {
-  if (target.url) return openPostgres({ url: target.url, max: target.poolSize });
-  return openPglite({ dataDir: target.dataDir });
+/**
+ * Opens PostgreSQL when a URL is given, the embedded PGlite database otherwise. The pg driver is
+ * loaded only when it is used (it costs an embedded start ~0.1 s).
+ */
+export async function openDatabase(target: DatabaseTarget): Promise<Database> {
+  if (!target.url) return openPglite({ dataDir: target.dataDir });
+  const { openPostgres } = await import('./postgres.js');
+  return openPostgres({ url: target.url, max: target.poolSize });
 }

@@ -54,13 +54,18 @@ async function hasForeignAuth(session: Session): Promise<boolean> {
   return rows[0]?.foreign ?? false;
 }
 
+/** The shim's SQL and the mark (its checksum) kept as the comment of schema auth once applied. */
+export function readShim(): { sql: string; mark: string } {
+  const sql = readFileSync(shimFile, 'utf8');
+  return { sql, mark: `${SHIM_MARK} ${createHash('sha256').update(sql).digest('hex').slice(0, 16)}` };
+}
+
 /**
  * Applies the shim unless this exact version of it is already in place (its checksum is kept as
  * the comment of schema auth), so a start on an existing database does no DDL.
  */
 async function applyShim(session: Session): Promise<boolean> {
-  const sql = readFileSync(shimFile, 'utf8');
-  const mark = `${SHIM_MARK} ${createHash('sha256').update(sql).digest('hex').slice(0, 16)}`;
+  const { sql, mark } = readShim();
   const { rows } = await session.query<{ mark: string | null }>(
     "select case when to_regnamespace('auth') is null then null else obj_description(to_regnamespace('auth'), 'pg_namespace') end as mark",
   );
@@ -72,6 +77,34 @@ async function applyShim(session: Session): Promise<boolean> {
   return true;
 }
 
+/**
+ * The start on an up-to-date database, in one query with no lock and no DDL: whether the shim
+ * stands in (and is this version of it) and every migration here is recorded. Undefined when
+ * anything is to do (or the migrations table is not there yet): the locked path decides then.
+ * Migrations are forward-only, so no concurrent migrator can make a "nothing to do" wrong.
+ */
+async function upToDate(session: Session): Promise<MigrateResult | undefined> {
+  let row: { foreign: boolean; mark: string | null; versions: string[] } | undefined;
+  try {
+    ({ rows: [row] } = await session.query<{ foreign: boolean; mark: string | null; versions: string[] }>(
+      `select to_regnamespace('auth') is not null
+              and coalesce(obj_description(to_regnamespace('auth'), 'pg_namespace'), '') not like $1 as foreign,
+              obj_description(to_regnamespace('auth'), 'pg_namespace') as mark,
+              array(select version from supabase_migrations.schema_migrations) as versions`,
+      [`${SHIM_MARK}%`],
+    ));
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === '3F000' || code === '42P01') return undefined; // a new database: no migrations table yet
+    throw err;
+  }
+  if (!row) return undefined;
+  if (!row.foreign && row.mark !== readShim().mark) return undefined;
+  const done = new Set(row.versions);
+  if (!listMigrations().every((m) => done.has(m.version))) return undefined;
+  return { shim: !row.foreign, applied: [] };
+}
+
 export interface MigrateResult {
   /** True where Supabase is absent and the shim stands in (applied now or earlier). */
   shim: boolean;
@@ -81,12 +114,14 @@ export interface MigrateResult {
 /**
  * Applies pending migrations in order, each in its own transaction, recorded in
  * `supabase_migrations.schema_migrations` (the Supabase CLI's table, so `supabase db push`
- * and this migrator agree on what is applied). Forward-only; a no-op when nothing is pending;
- * concurrent runs wait on an advisory lock.
+ * and this migrator agree on what is applied). Forward-only; when nothing is pending it is one
+ * query (the usual start); otherwise concurrent runs wait on an advisory lock.
  */
 export async function migrate(db: Database, options: { log?: (line: string) => void } = {}): Promise<MigrateResult> {
   const log = options.log ?? (() => {});
   return db.withSession(async (session) => {
+    const current = await upToDate(session);
+    if (current) return current;
     await session.query('select pg_advisory_lock($1)', [MIGRATE_LOCK]);
     try {
       const shim = !(await hasForeignAuth(session));

@@ -1,4 +1,6 @@
 import { mkdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { PGlite, types, type Transaction } from '@electric-sql/pglite';
 import lockfile from 'proper-lockfile';
 import { becomeCaller } from './caller.js';
@@ -70,6 +72,21 @@ class PgliteDatabase implements Database {
   }
 }
 
+let compiled: Promise<WebAssembly.Module | undefined> | undefined;
+
+/**
+ * Starts compiling PGlite's WebAssembly (9 MB) now, on V8's background threads, so the compile
+ * overlaps whatever the caller loads next; `openPglite` uses the result. PGlite compiles it only
+ * once it is far into its own start. A failure here leaves PGlite to compile it itself.
+ */
+export function precompilePglite(): Promise<WebAssembly.Module | undefined> {
+  compiled ??= (async () => {
+    const wasm = new URL('pglite.wasm', `file://${createRequire(import.meta.url).resolve('@electric-sql/pglite')}`);
+    return WebAssembly.compile(await readFile(wasm));
+  })().catch(() => undefined);
+  return compiled;
+}
+
 export interface PgliteOptions {
   /** A directory for the data, or undefined for an in-memory database. */
   dataDir?: string;
@@ -95,7 +112,8 @@ export async function openPglite(options: PgliteOptions = {}): Promise<Database>
     }
   }
   try {
-    const pg = await PGlite.create({ dataDir: options.dataDir, loadDataDir: options.loadDataDir, parsers });
+    const pgliteWasmModule = await precompilePglite();
+    const pg = await PGlite.create({ dataDir: options.dataDir, loadDataDir: options.loadDataDir, parsers, pgliteWasmModule });
     return new PgliteDatabase(pg, release);
   } catch (err) {
     await release();

@@ -16,4 +16,8 @@ declare module 'fastify' {
     /** Who this request runs as in the database; set from the Authorization header. */
     caller: Caller;
   }
+  interface FastifyInstance {
+    /** Compiles the route schemas no request has used yet (they compile on first use; a server does this once it listens). */
+    compileSchemas(): Promise<void>;
+  }
 }

@@ -25,6 +25,10 @@ describe.each(engines)('operations on %s', (engine) => {
     expect(res.json()).toEqual({ status: 'ready' });
   });
 
+  it("every route's schemas compile (they compile on first use; a listening server compiles the rest)", async () => {
+    await expect(t.app.compileSchemas()).resolves.toBeUndefined();
+  });
+
   it('GET /api/openapi.json is OpenAPI 3.1 with the contract’s paths', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/api/openapi.json' });
     expect(res.statusCode).toBe(200);
@@ -54,6 +58,19 @@ describe.each(engines)('operations on %s', (engine) => {
     expect(page.statusCode).toBe(200);
     expect(page.headers['content-type']).toMatch(/text\/html/);
     expect(page.body).toMatch(/swagger/i);
+  });
+
+  it('GET /docs (built on first request) shows the same document as /api/openapi.json, with its own CSP', async () => {
+    const [ui, api, script] = await Promise.all([
+      t.app.inject({ method: 'GET', url: '/docs/json' }),
+      t.app.inject({ method: 'GET', url: '/api/openapi.json' }),
+      t.app.inject({ method: 'GET', url: '/docs/static/swagger-initializer.js' }),
+    ]);
+    expect(ui.statusCode).toBe(200);
+    expect(ui.json()).toEqual(api.json());
+    expect(script.statusCode).toBe(200);
+    expect(script.headers['content-type']).toMatch(/javascript/);
+    expect(script.headers['content-security-policy']).toMatch(/default-src 'self'/);
   });
 
   it('sends security headers (helmet)', async () => {
