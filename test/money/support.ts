@@ -6,6 +6,7 @@ import { integrityChecks, runIntegrityCheck } from '../../src/maintenance/reposi
 import { FakeProvider } from '../../src/payments/fake.js';
 import { signBody } from '../../src/payments/signature.js';
 import { ADDRESS, bearer, uniqueEmail, type TestApp } from '../helpers/app.js';
+import { makeSlot as makeDbSlot, signUpUser } from '../helpers/factories.js';
 
 /** Catalog prices (cents) and the default setup fee, as migrated. */
 export const PRICE = { cold_plunge: 15000, infrared_sauna: 17500, combo: 25000 } as const;
@@ -52,26 +53,19 @@ const tokensByApp = new WeakMap<TestApp, AccessTokens>();
  * access token. Skips the deliberately slow password hash of the API sign-up.
  */
 export async function makeCustomer(t: TestApp, fields: { email?: string; referral_code?: string } = {}): Promise<Customer> {
-  const email = (fields.email ?? uniqueEmail('money')).toLowerCase();
-  const meta = fields.referral_code ? { referral_code: fields.referral_code.toUpperCase() } : {};
-  const { rows } = await t.db.query<{ id: string; email: string }>('select id, email from app_private.create_auth_user($1, $2, $3)', [
-    email,
-    'not-a-password-hash',
-    JSON.stringify(meta),
-  ]);
+  const user = await signUpUser(t.db, { email: fields.email ?? uniqueEmail('money'), referral_code: fields.referral_code });
   let tokens = tokensByApp.get(t);
   if (!tokens) {
     tokens = new AccessTokens({ secret: t.config.jwtSecret, accessTokenTtl: 3600 });
     tokensByApp.set(t, tokens);
   }
-  const user = rows[0]!;
   return { id: user.id, email: user.email, token: await tokens.sign(user, randomUUID()) };
 }
 
 let slotCounter = 0;
 /**
  * A fresh hour-long slot (every service fits) at a time no other slot of this database uses:
- * 3+ days ahead, 06:00–20:00, slots never overlap.
+ * 3+ days ahead, 06:00–20:00, slots never overlap. Made by the shared slot factory.
  */
 export async function makeSlot(t: TestApp, maxBookings = 1): Promise<string> {
   const k = slotCounter++;
@@ -80,12 +74,8 @@ export async function makeSlot(t: TestApp, maxBookings = 1): Promise<string> {
   const start = `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
   const endMinutes = minutes + 60;
   const end = `${String(Math.floor(endMinutes / 60)).padStart(2, '0')}:${String(endMinutes % 60).padStart(2, '0')}`;
-  const { rows } = await t.db.query<{ id: string }>(
-    `insert into public.availability_slots (date, start_time, end_time, max_bookings)
-     values (current_date + $1::int, $2::time, $3::time, $4) returning id`,
-    [day, start, end, maxBookings],
-  );
-  return rows[0]!.id;
+  const slot = await makeDbSlot(t.db, { daysAhead: day, start_time: start, end_time: end, max_bookings: maxBookings });
+  return slot.id;
 }
 
 export function book(
