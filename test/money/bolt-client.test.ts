@@ -7,7 +7,7 @@ import { PaymentProviderError } from '../../src/orders/payment-provider.js';
 import { signBody } from '../../src/payments/signature.js';
 import { bearer, errorCode, signupStaff, startApp, type SignedUp, type TestApp } from '../helpers/app.js';
 import { engines } from '../helpers/db.js';
-import { balance, book, booked, expectIntegrity, grant, makeCustomer, makeSlot, orderRow, refund, slotCount, webhookBody } from './support.js';
+import { balance, book, booked, expectIntegrity, grant, makeCustomer, makeSlot, orderRow, readPrices, refund, slotCount, webhookBody } from './support.js';
 
 // Several requests per test on two shared cores, with bcrypt password hashing at sign-up: allow headroom.
 vi.setConfig({ testTimeout: 60_000 });
@@ -162,15 +162,17 @@ describe.each(engines)('PAYMENTS_PROVIDER=bolt on %s', (engine) => {
 
   it('books with a Bolt checkout, serves its page, is paid by a Bolt-signed webhook and refunds through Bolt', async () => {
     expect(t.config.payments).toMatchObject({ provider: 'bolt', boltApiUrl: bolt.url, signingSecret: SIGNING_SECRET });
+    const { PRICE, SETUP_FEE } = await readPrices(t);
+    const due = PRICE.cold_plunge + SETUP_FEE; // a first booking: the service and the setup fee
     const c = await makeCustomer(t);
     const res = await booked(t, c, { slot_id: await makeSlot(t) });
     expect(res.checkout?.provider).toBe('bolt');
     const token = res.order.bolt_checkout_id!;
     expect(res.checkout?.url).toBe(`${t.config.publicUrl}/checkout/bolt/${token}`);
-    expect(res.order).toMatchObject({ provider: 'bolt', status: 'pending', amount: 40000 });
+    expect(res.order).toMatchObject({ provider: 'bolt', status: 'pending', amount: due });
     const [created] = bolt.seen as [Seen];
     expect(created.path).toBe('/v1/merchant/orders');
-    expect(created.body.cart).toMatchObject({ order_reference: res.order.id, total_amount: 40000 });
+    expect(created.body.cart).toMatchObject({ order_reference: res.order.id, total_amount: due });
 
     const page = await t.app.inject({ method: 'GET', url: new URL(res.checkout!.url).pathname });
     expect(page.statusCode).toBe(200);
@@ -183,7 +185,7 @@ describe.each(engines)('PAYMENTS_PROVIDER=bolt on %s', (engine) => {
     expect((await t.app.inject({ method: 'POST', url: `/checkout/fake/fake_chk_${'0'.repeat(32)}/approve` })).statusCode).toBe(404);
 
     // Bolt's webhook, signed with BOLT_SIGNING_SECRET (the fake's derived key would be refused).
-    const body = webhookBody('payment', { id: 'TApayment1', orderId: res.order.id, amount: 40000 });
+    const body = webhookBody('payment', { id: 'TApayment1', orderId: res.order.id, amount: due });
     const forged = await t.app.inject({ method: 'POST', url: '/api/webhooks/bolt', payload: body, headers: { 'content-type': 'application/json', 'x-bolt-hmac-sha256': signBody(body, 'another-secret') } });
     expect(forged.statusCode).toBe(401);
     const hook = await t.app.inject({ method: 'POST', url: '/api/webhooks/bolt', payload: body, headers: { 'content-type': 'application/json', 'x-bolt-hmac-sha256': signBody(body, SIGNING_SECRET) } });

@@ -13,11 +13,11 @@ import {
   orderLedger,
   orderRow,
   paidOrder,
+  readPrices,
   refund,
   REWARD,
   rewardOn,
   sendWebhook,
-  SETUP_FEE,
   waitForEvent,
   webhookBody,
   cardRefundIds,
@@ -28,10 +28,12 @@ vi.setConfig({ testTimeout: 60_000 });
 
 describe.each(engines)('money under concurrency on %s', (engine) => {
   let t: TestApp;
+  let SETUP_FEE: number;
   let admin: SignedUp;
 
   beforeAll(async () => {
     t = await startApp(engine);
+    ({ SETUP_FEE } = await readPrices(t));
     await rewardOn(t, 'signup'); // the seed's rewards at sign-up; the default is in referral-rewards.test.ts
     admin = await signupStaff(t, 'admin');
   });

@@ -18,12 +18,12 @@ import {
   orderLedger,
   orderRow,
   paidOrder,
+  readPrices,
+  type Service,
   paymentEvents,
-  PRICE,
   refund,
   REWARD,
   rewardOn,
-  SETUP_FEE,
   slotCount,
   waitForEvent,
 } from './support.js';
@@ -35,11 +35,14 @@ const INVITES_PER_DAY = 3;
 
 describe.each(engines)('money: the offline flow on %s', (engine) => {
   let t: TestApp;
+  let PRICE: Record<Service, number>;
+  let SETUP_FEE: number;
   let admin: SignedUp;
   let operator: SignedUp;
 
   beforeAll(async () => {
     t = await startApp(engine, { REFERRAL_INVITES_PER_DAY: String(INVITES_PER_DAY) });
+    ({ PRICE, SETUP_FEE } = await readPrices(t));
     await rewardOn(t, 'signup'); // the seed's rewards at sign-up; the default is in referral-rewards.test.ts
     admin = await signupStaff(t, 'admin');
     operator = await signupStaff(t, 'operator');

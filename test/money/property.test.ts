@@ -13,11 +13,10 @@ import {
   makeCustomer,
   makeSlot,
   orderRow,
-  PRICE,
+  readPrices,
   refund,
   REWARD,
   rewardOn,
-  SETUP_FEE,
   waitForEvent,
   type Customer,
   type Service,
@@ -98,11 +97,14 @@ interface ModelOrder {
 
 describe.each(engines)('money properties on %s', (engine) => {
   let t: TestApp;
+  let PRICE: Record<Service, number>;
+  let SETUP_FEE: number;
   let admin: SignedUp;
   let expiry: OrderService;
 
   beforeAll(async () => {
     t = await startApp(engine);
+    ({ PRICE, SETUP_FEE } = await readPrices(t));
     await rewardOn(t, 'signup'); // the seed's rewards at sign-up; the default is in referral-rewards.test.ts
     admin = await signupStaff(t, 'admin');
     expiry = t.services.orders;

@@ -6,12 +6,19 @@ import { integrityChecks, runIntegrityCheck } from '../../src/maintenance/reposi
 import { FakeProvider } from '../../src/payments/fake.js';
 import { signBody } from '../../src/payments/signature.js';
 import { ADDRESS, bearer, uniqueEmail, type TestApp } from '../helpers/app.js';
-import { makeSlot as makeDbSlot, signUpUser } from '../helpers/factories.js';
+import { makeSlot as makeDbSlot, servicePrices, signUpUser } from '../helpers/factories.js';
 
-/** Catalog prices (cents) and the default setup fee, as migrated. */
-export const PRICE = { cold_plunge: 15000, infrared_sauna: 17500, combo: 25000 } as const;
-export type Service = keyof typeof PRICE;
-export const SETUP_FEE = 25000;
+export type Service = 'cold_plunge' | 'infrared_sauna' | 'combo';
+
+/** The catalog's service prices and the setup fee (cents), read from this app's database. */
+export async function readPrices(t: TestApp): Promise<{ PRICE: Record<Service, number>; SETUP_FEE: number }> {
+  const prices = await servicePrices(t.db);
+  const { rows } = await t.db.query<{ setup_fee_cents: number }>('select setup_fee_cents from public.business_settings');
+  return {
+    PRICE: { cold_plunge: prices.cold_plunge!, infrared_sauna: prices.infrared_sauna!, combo: prices.combo! },
+    SETUP_FEE: rows[0]!.setup_fee_cents,
+  };
+}
 export const REWARD = 50;
 
 export interface Customer {
