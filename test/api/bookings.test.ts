@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makePastSlot } from '../db/support.js';
 import { engines } from '../helpers/db.js';
+import { addOnPrices, servicePrices } from '../helpers/factories.js';
 import { ADDRESS, bearer, errorCode, futureDate, signup, signupStaff, startApp, type SignedUp, type TestApp } from '../helpers/app.js';
 
 describe.each(engines)('booking engine on %s', (engine) => {
@@ -57,8 +58,10 @@ describe.each(engines)('booking engine on %s', (engine) => {
     const res = await book(user, { slot_id: slot.id, service_type: 'combo', add_ons: { family: true, extra_visits: 2, towels: false }, notes: 'Gate code 42' });
     expect(res.statusCode, res.body).toBe(201);
     const { booking } = res.json();
-    // combo 25000 + family 5000 + 2 × extra visit 12000; 60 + 15 minutes
-    expect(booking).toMatchObject({ status: 'scheduled', service_type: 'combo', total_amount: 54000, duration: 75, slot_id: slot.id, address: ADDRESS });
+    // combo + family + 2 × extra visit, at the catalog's prices; 60 + 15 minutes
+    const [services, addOns] = [await servicePrices(t.db), await addOnPrices(t.db)];
+    const total = services.combo! + addOns.family! + 2 * addOns.extra_visits!;
+    expect(booking).toMatchObject({ status: 'scheduled', service_type: 'combo', total_amount: total, duration: 75, slot_id: slot.id, address: ADDRESS });
     expect(booking.add_ons).toEqual({ family: true, extra_visits: 2 });
     expect(new Date(booking.date_time).toISOString()).toBe(new Date(slot.starts_at).toISOString());
     const forged = await book(user, { slot_id: slot.id, service_type: 'combo', total_amount: 1 });

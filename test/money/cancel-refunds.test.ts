@@ -6,7 +6,7 @@ import { PaymentProviderError, type RefundRequest } from '../../src/orders/payme
 import { buildServices } from '../../src/services.js';
 import { bearer, errorCode, signupStaff, startApp, type SignedUp, type TestApp } from '../helpers/app.js';
 import { engines } from '../helpers/db.js';
-import { balance, booked, bookingStatus, cardRefundIds, expectIntegrity, grant, makeCustomer, makeSlot, orderRow, paidOrder, waitForEvent } from './support.js';
+import { balance, booked, bookingStatus, cardRefundIds, expectIntegrity, grant, makeCustomer, makeSlot, orderRow, paidOrder, readPrices, waitForEvent } from './support.js';
 
 vi.setConfig({ testTimeout: 60_000 });
 
@@ -19,12 +19,16 @@ class RefundsDown extends FakeProvider {
 
 describe.each(engines)('cancelling a paid booking refunds it or asks staff, on %s', (engine) => {
   let t: TestApp;
+  /** A first cold plunge: the service and the setup fee, in cents (read from the catalog). */
+  let PAID: number;
   let down: App;
   let admin: SignedUp;
   let operator: SignedUp;
 
   beforeAll(async () => {
     t = await startApp(engine);
+    const { PRICE, SETUP_FEE } = await readPrices(t);
+    PAID = PRICE.cold_plunge + SETUP_FEE;
     const services = buildServices(t.config, t.db, { paymentProvider: new RefundsDown(t.config.publicUrl, t.config.payments.signingSecret) });
     down = await buildApp({ config: t.config, db: t.db, logger: false, services });
     await down.ready();
@@ -68,8 +72,8 @@ describe.each(engines)('cancelling a paid booking refunds it or asks staff, on %
     const res = await cancel(t.app, c, bookingId);
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json().booking.status).toBe('cancelled');
-    expect(res.json().money).toMatchObject({ outcome: 'refunded', refund_to: 'card', card_cents: 30000, credits: 100, order_id: order.id, order_status: 'refunded' });
-    expect(await orderRow(t, order.id)).toMatchObject({ status: 'refunded', refunded_cents: 40000, card_refunded_cents: 30000 });
+    expect(res.json().money).toMatchObject({ outcome: 'refunded', refund_to: 'card', card_cents: PAID - 10000, credits: 100, order_id: order.id, order_status: 'refunded' });
+    expect(await orderRow(t, order.id)).toMatchObject({ status: 'refunded', refunded_cents: PAID, card_refunded_cents: PAID - 10000 });
     expect(await balance(t, c.id)).toBe(100);
     const [refundId] = await cardRefundIds(t, order.id);
     expect(await waitForEvent(t, `credit:${refundId}`)).toEqual({ outcome: 'no_change' });
@@ -83,7 +87,7 @@ describe.each(engines)('cancelling a paid booking refunds it or asks staff, on %
       const { order, bookingId } = await paidOrder(t, c);
       const res = await cancel(t.app, c, bookingId);
       expect(res.json().money).toMatchObject({ outcome: 'refunded', refund_to: 'credits', card_cents: 0, credits: 400, order_status: 'refunded' });
-      expect(await orderRow(t, order.id)).toMatchObject({ status: 'refunded', refunded_cents: 40000, card_refunded_cents: 0 });
+      expect(await orderRow(t, order.id)).toMatchObject({ status: 'refunded', refunded_cents: PAID, card_refunded_cents: 0 });
       expect(await balance(t, c.id)).toBe(400);
       expect(await cardRefundIds(t, order.id)).toEqual([]);
     } finally {
@@ -100,7 +104,7 @@ describe.each(engines)('cancelling a paid booking refunds it or asks staff, on %
     expect(await bookingStatus(t, bookingId)).toBe('cancelled');
     expect(await orderRow(t, order.id)).toMatchObject({ status: 'paid', refunded_cents: 0 });
     const list = await needed();
-    expect(list.items.find((i) => i.order.id === order.id)).toMatchObject({ reason: 'payment_provider_unavailable', refundable_cents: 40000, customer: { email: c.email } });
+    expect(list.items.find((i) => i.order.id === order.id)).toMatchObject({ reason: 'payment_provider_unavailable', refundable_cents: PAID, customer: { email: c.email } });
     // Customers and operators do not see the list.
     for (const who of [c, operator]) {
       expect((await t.app.inject({ method: 'GET', url: '/api/admin/refunds/needed', headers: bearer(who.token) })).statusCode).toBe(403);
@@ -138,7 +142,7 @@ describe.each(engines)('cancelling a paid booking refunds it or asks staff, on %
     const d = await makeCustomer(t);
     const second = await paidOrder(t, d);
     const toCard = await cancel(t.app, admin, second.bookingId, { refund: 'card' });
-    expect(toCard.json().money).toMatchObject({ outcome: 'refunded', refund_to: 'card', card_cents: 40000, credits: 0 });
+    expect(toCard.json().money).toMatchObject({ outcome: 'refunded', refund_to: 'card', card_cents: PAID, credits: 0 });
     const [refundId] = await cardRefundIds(t, second.order.id);
     expect(await waitForEvent(t, `credit:${refundId}`)).toEqual({ outcome: 'no_change' });
   });

@@ -14,6 +14,7 @@ import {
   orderRow,
   paidOrder,
   readPrices,
+  type Service,
   refund,
   REWARD,
   rewardOn,
@@ -28,12 +29,16 @@ vi.setConfig({ testTimeout: 60_000 });
 
 describe.each(engines)('money under concurrency on %s', (engine) => {
   let t: TestApp;
+  let PRICE: Record<Service, number>;
   let SETUP_FEE: number;
+  /** A first cold plunge: the service and the setup fee, in cents. */
+  let PAID: number;
   let admin: SignedUp;
 
   beforeAll(async () => {
     t = await startApp(engine);
-    ({ SETUP_FEE } = await readPrices(t));
+    ({ PRICE, SETUP_FEE } = await readPrices(t));
+    PAID = PRICE.cold_plunge + SETUP_FEE;
     await rewardOn(t, 'signup'); // the seed's rewards at sign-up; the default is in referral-rewards.test.ts
     admin = await signupStaff(t, 'admin');
   });
@@ -75,7 +80,7 @@ describe.each(engines)('money under concurrency on %s', (engine) => {
     expect(await balance(t, c.id)).toBe(0);
     for (const r of results) {
       const { order } = r.json();
-      expect(order.amount).toBe(15000 + order.setup_fee_applied - order.credits_applied * 100);
+      expect(order.amount).toBe(PRICE.cold_plunge + order.setup_fee_applied - order.credits_applied * 100);
     }
   });
 
@@ -98,7 +103,7 @@ describe.each(engines)('money under concurrency on %s', (engine) => {
     const c = await makeCustomer(t);
     await grant(t, admin, c.id, 100);
     const { order } = await paidOrder(t, c, { use_credits: 100 });
-    expect(order).toMatchObject({ amount: 30000, credits_applied: 100 });
+    expect(order).toMatchObject({ amount: PAID - 10000, credits_applied: 100 });
     return { c, order, reference: order.metadata.bolt_transaction_reference as string };
   }
 
@@ -108,7 +113,7 @@ describe.each(engines)('money under concurrency on %s', (engine) => {
       const creditId = `bolt_credit_race_${round}_${order.id.slice(0, 8)}`;
       const webhook = webhookBody('credit', { id: creditId, orderId: order.id, amount: order.amount, sourceReference: reference });
       const [adminRes, hookRes] = await Promise.all([
-        refund(t, admin, order.id, { to: 'credits', amount_cents: 40000 }),
+        refund(t, admin, order.id, { to: 'credits', amount_cents: PAID }),
         sendWebhook(t, webhook),
       ]);
       expect(hookRes.statusCode).toBe(200);
@@ -119,7 +124,7 @@ describe.each(engines)('money under concurrency on %s', (engine) => {
       if (adminRes.statusCode === 200) {
         // Ours first: everything is back as credits; Bolt's later refund no longer fits and is flagged.
         expect(hookOutcome).toBe('refund_exceeds_paid');
-        expect(final).toMatchObject({ status: 'refunded', refunded_cents: 40000, card_refunded_cents: 0 });
+        expect(final).toMatchObject({ status: 'refunded', refunded_cents: PAID, card_refunded_cents: 0 });
         expect(final.staff_flags).toMatchObject({ needs_review: true, excess_refund: creditId });
         expect(await orderLedger(t, order.id)).toEqual(['refunded:400', 'spent:-100']);
         expect(await balance(t, c.id)).toBe(400);
@@ -127,7 +132,7 @@ describe.each(engines)('money under concurrency on %s', (engine) => {
         // Bolt's first: 30000 back on the card; refunding 40000 more is refused.
         expect([adminRes.statusCode, errorCode(adminRes)]).toEqual([422, 'refund_exceeds_paid']);
         expect(hookOutcome).toBe('refunded');
-        expect(final).toMatchObject({ status: 'paid', refunded_cents: 30000, card_refunded_cents: 30000 });
+        expect(final).toMatchObject({ status: 'paid', refunded_cents: PAID - 10000, card_refunded_cents: PAID - 10000 });
         expect(await orderLedger(t, order.id)).toEqual(['spent:-100']);
         expect(await balance(t, c.id)).toBe(0);
       }
@@ -137,12 +142,12 @@ describe.each(engines)('money under concurrency on %s', (engine) => {
   it('a partial refund to credits racing a card refund webhook: both fit, both apply, in either order', async () => {
     for (let round = 0; round < 3; round += 1) {
       const { c, order, reference } = await paidWithCredits();
-      const webhook = webhookBody('credit', { id: `bolt_credit_fit_${round}_${order.id.slice(0, 8)}`, orderId: order.id, amount: 30000, sourceReference: reference });
+      const webhook = webhookBody('credit', { id: `bolt_credit_fit_${round}_${order.id.slice(0, 8)}`, orderId: order.id, amount: PAID - 10000, sourceReference: reference });
       const [adminRes, hookRes] = await Promise.all([refund(t, admin, order.id, { to: 'credits', amount_cents: 10000 }), sendWebhook(t, webhook)]);
       expect(adminRes.statusCode, adminRes.body).toBe(200);
       expect(hookRes.json().outcome).toBe('refunded');
       const final = await orderRow(t, order.id);
-      expect(final).toMatchObject({ status: 'refunded', refunded_cents: 40000, card_refunded_cents: 30000 });
+      expect(final).toMatchObject({ status: 'refunded', refunded_cents: PAID, card_refunded_cents: PAID - 10000 });
       expect(final.staff_flags?.needs_review).toBeUndefined();
       expect(await balance(t, c.id)).toBe(100);
       const { rows } = await t.db.query<{ n: number }>('select count(*)::int as n from public.refunds where order_id = $1', [order.id]);
@@ -161,7 +166,7 @@ describe.each(engines)('money under concurrency on %s', (engine) => {
         expect([[409, 'order_not_paid'], [422, 'refund_exceeds_paid']]).toContainEqual([r.statusCode, errorCode(r)]);
       }
       const final = await orderRow(t, order.id);
-      expect(final).toMatchObject({ status: 'refunded', refunded_cents: 40000, card_refunded_cents: to === 'card' ? 40000 : 0 });
+      expect(final).toMatchObject({ status: 'refunded', refunded_cents: PAID, card_refunded_cents: to === 'card' ? PAID : 0 });
       if (to === 'credits') {
         expect(await orderLedger(t, order.id)).toEqual(['refunded:200', 'refunded:200']);
         expect(await balance(t, c.id)).toBe(400);
@@ -169,7 +174,7 @@ describe.each(engines)('money under concurrency on %s', (engine) => {
         const ids = await cardRefundIds(t, order.id);
         expect(ids).toHaveLength(2);
         for (const id of ids) expect(await waitForEvent(t, `credit:${id}`)).toEqual({ outcome: 'no_change' });
-        expect(await orderRow(t, order.id)).toMatchObject({ refunded_cents: 40000, card_refunded_cents: 40000 });
+        expect(await orderRow(t, order.id)).toMatchObject({ refunded_cents: PAID, card_refunded_cents: PAID });
         expect((await orderRow(t, order.id)).staff_flags?.needs_review).toBeUndefined();
       }
     }

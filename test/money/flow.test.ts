@@ -37,12 +37,15 @@ describe.each(engines)('money: the offline flow on %s', (engine) => {
   let t: TestApp;
   let PRICE: Record<Service, number>;
   let SETUP_FEE: number;
+  /** A first cold plunge: the service and the setup fee, in cents. */
+  let PAID: number;
   let admin: SignedUp;
   let operator: SignedUp;
 
   beforeAll(async () => {
     t = await startApp(engine, { REFERRAL_INVITES_PER_DAY: String(INVITES_PER_DAY) });
     ({ PRICE, SETUP_FEE } = await readPrices(t));
+    PAID = PRICE.cold_plunge + SETUP_FEE;
     await rewardOn(t, 'signup'); // the seed's rewards at sign-up; the default is in referral-rewards.test.ts
     admin = await signupStaff(t, 'admin');
     operator = await signupStaff(t, 'operator');
@@ -241,7 +244,7 @@ describe.each(engines)('money: the offline flow on %s', (engine) => {
     expect([toCard.statusCode, errorCode(toCard)]).toEqual([422, 'refund_exceeds_paid']);
     const all = await refund(t, admin, res.order.id, { to: 'credits' });
     expect(all.statusCode, all.body).toBe(200);
-    expect(all.json().order).toMatchObject({ status: 'refunded', refunded_cents: 40000, card_refunded_cents: 0 });
+    expect(all.json().order).toMatchObject({ status: 'refunded', refunded_cents: PAID, card_refunded_cents: 0 });
     expect(all.json().order.metadata.partially_refunded).toBe(false);
     expect(await balance(t, e.id)).toBe(450);
     const more = await refund(t, admin, res.order.id, { to: 'credits', amount_cents: 100 });
@@ -251,7 +254,7 @@ describe.each(engines)('money: the offline flow on %s', (engine) => {
   it('a refund to the card goes through the provider; its webhook is then a no-op, counted once', async () => {
     const f = await makeCustomer(t);
     const { order } = await paidOrder(t, f);
-    expect(order.amount).toBe(40000);
+    expect(order.amount).toBe(PAID);
 
     const part = await refund(t, admin, order.id, { to: 'card', amount_cents: 10000 });
     expect(part.statusCode, part.body).toBe(200);
@@ -264,12 +267,12 @@ describe.each(engines)('money: the offline flow on %s', (engine) => {
     // The rest (default amount: all that is left) fully refunds the order; its webhook changes nothing either.
     const rest = await refund(t, admin, order.id, { to: 'card' });
     expect(rest.statusCode, rest.body).toBe(200);
-    expect(rest.json().order).toMatchObject({ status: 'refunded', refunded_cents: 40000, card_refunded_cents: 40000 });
+    expect(rest.json().order).toMatchObject({ status: 'refunded', refunded_cents: PAID, card_refunded_cents: PAID });
     const ids = await cardRefundIds(t, order.id);
     expect(ids).toHaveLength(2);
     expect(await waitForEvent(t, `credit:${ids[1]}`)).toEqual({ outcome: 'no_change' });
     const after = await orderRow(t, order.id);
-    expect(after).toMatchObject({ status: 'refunded', refunded_cents: 40000, card_refunded_cents: 40000 });
+    expect(after).toMatchObject({ status: 'refunded', refunded_cents: PAID, card_refunded_cents: PAID });
     // The echo of our own refund is not an anomaly for staff to review.
     expect(after.staff_flags?.needs_review).toBeUndefined();
     expect(await orderLedger(t, order.id)).toEqual([]);
@@ -279,9 +282,9 @@ describe.each(engines)('money: the offline flow on %s', (engine) => {
     const g = await makeCustomer(t);
     await grant(t, admin, g.id, 100);
     const { order } = await paidOrder(t, g, { use_credits: 100 }); // 30000 by card + 10000 in credits
-    const tooMuch = await refund(t, admin, order.id, { to: 'credits', amount_cents: 40100 });
+    const tooMuch = await refund(t, admin, order.id, { to: 'credits', amount_cents: PAID + 100 });
     expect([tooMuch.statusCode, errorCode(tooMuch)]).toEqual([422, 'refund_exceeds_paid']);
-    const beyondCard = await refund(t, admin, order.id, { to: 'card', amount_cents: 30001 });
+    const beyondCard = await refund(t, admin, order.id, { to: 'card', amount_cents: PAID - 10000 + 1 });
     expect([beyondCard.statusCode, errorCode(beyondCard)]).toEqual([422, 'refund_exceeds_paid']);
     const cents = await refund(t, admin, order.id, { to: 'credits', amount_cents: 150 });
     expect([cents.statusCode, errorCode(cents)]).toEqual([422, 'whole_credits_only']);
@@ -294,10 +297,10 @@ describe.each(engines)('money: the offline flow on %s', (engine) => {
     expect(await orderRow(t, order.id)).toMatchObject({ refunded_cents: 0, card_refunded_cents: 0, status: 'paid' });
 
     // Exactly all that was paid is fine: 30000 to the card, then 10000 to credits.
-    expect((await refund(t, admin, order.id, { to: 'card', amount_cents: 30000 })).statusCode).toBe(200);
+    expect((await refund(t, admin, order.id, { to: 'card', amount_cents: PAID - 10000 })).statusCode).toBe(200);
     const last = await refund(t, admin, order.id, { to: 'credits', amount_cents: 10000 });
     expect(last.statusCode, last.body).toBe(200);
-    expect(last.json().order).toMatchObject({ status: 'refunded', refunded_cents: 40000, card_refunded_cents: 30000 });
+    expect(last.json().order).toMatchObject({ status: 'refunded', refunded_cents: PAID, card_refunded_cents: PAID - 10000 });
 
     const pending = await booked(t, g, { slot_id: await makeSlot(t) });
     const res = await refund(t, admin, pending.order.id, { to: 'credits', amount_cents: 100 });
