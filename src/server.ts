@@ -38,7 +38,7 @@ export async function serve(config: Config): Promise<void> {
       return undefined;
     });
   }
-  const stopSweeper = startSweeper(app.log, db, services.orders, config.orderSweepSeconds);
+  const stopSweeper = startSweeper(app.log, services, config.orderSweepSeconds);
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;

@@ -35,6 +35,11 @@ export class AuthService {
     private readonly settings: { refreshTokenTtl: number; rateLimitPerMinute: number },
   ) {}
 
+  /** Deletes ended rate-limit windows and refresh tokens past their expiry (the sweeper and the CLI). */
+  pruneSessions(): Promise<{ rateLimits: number; refreshTokens: number }> {
+    return this.db.asCaller(SERVICE_ROLE, (tx) => repo.pruneSessions(tx));
+  }
+
   async signup(input: SignupInput): Promise<Session> {
     const email = normalizeEmail(input.email);
     if (Buffer.byteLength(input.password, 'utf8') > MAX_PASSWORD_BYTES) {

@@ -1,7 +1,6 @@
 import { adminRoles, listAdmins, upsertAdmin, type AdminRole } from '../admins/repository.js';
-import { pruneSessions } from '../auth/repository.js';
 import type { Config } from '../config.js';
-import { SERVICE_ROLE, type Database } from '../db/index.js';
+import type { Database } from '../db/index.js';
 import { fromDatabaseError } from '../errors.js';
 import { expireReferrals, integrityChecks, runIntegrityCheck } from '../maintenance/repository.js';
 import type { Services } from '../services.js';
@@ -74,8 +73,8 @@ const expireReferralsNow: CommandRun = async ({ db, out }) => {
   return 0;
 };
 
-const pruneSessionsNow: CommandRun = async ({ db, out }) => {
-  const pruned = await db.asCaller(SERVICE_ROLE, (tx) => pruneSessions(tx));
+const pruneSessionsNow: CommandRun = async ({ services, out }) => {
+  const pruned = await services.auth.pruneSessions();
   out.log(`${pruned.rateLimits} rate-limit window(s) and ${pruned.refreshTokens} refresh token(s) deleted`);
   return 0;
 };

@@ -1,5 +1,4 @@
-import { pruneSessions } from '../auth/repository.js';
-import { SERVICE_ROLE, type Database } from '../db/index.js';
+import type { AuthService } from '../auth/service.js';
 import type { OrderService } from '../orders/service.js';
 
 interface Log {
@@ -13,12 +12,12 @@ interface Log {
  * Expiry claims rows with SKIP LOCKED and pruning is idempotent, so any number of servers can
  * run it together. `seconds` = 0 turns it off (use the CLI's `maintain` commands instead).
  */
-export function startSweeper(log: Log, db: Database, orders: OrderService, seconds: number): () => void {
+export function startSweeper(log: Log, services: { orders: OrderService; auth: AuthService }, seconds: number): () => void {
   if (seconds === 0) return () => {};
   const sweep = async () => {
-    const expired = await orders.expireUnpaid();
+    const expired = await services.orders.expireUnpaid();
     if (expired > 0) log.info({ count: expired }, 'expired unpaid orders');
-    const pruned = await db.asCaller(SERVICE_ROLE, (tx) => pruneSessions(tx));
+    const pruned = await services.auth.pruneSessions();
     if (pruned.rateLimits + pruned.refreshTokens > 0) log.info(pruned, 'pruned ended rate limits and expired refresh tokens');
   };
   const timer = setInterval(() => void sweep().catch((err: unknown) => log.error({ err }, 'sweep failed')), seconds * 1000);

@@ -74,6 +74,9 @@ export interface CapturedPayment {
  * The one door to orders: opening them for bookings, applying payment events, expiring them,
  * refunds. Payments, bookings and the sweeper change orders only through here.
  */
+const cardRefundUnavailable = () =>
+  new AppError(503, 'payment_provider_unavailable', 'The card refund could not be made right now; nothing was refunded');
+
 export class OrderService {
   constructor(
     private readonly db: Database,
@@ -303,7 +306,7 @@ export class OrderService {
         providerRefundId = (await this.provider.refund({ orderId: order.id, transactionReference: reference, amountCents: card })).refundId;
       } catch (err) {
         if (!(err instanceof PaymentProviderError)) throw err;
-        if (opts.providerDown === 'throw') throw new AppError(503, 'payment_provider_unavailable', 'The card refund could not be made right now; nothing was refunded');
+        if (opts.providerDown === 'throw') throw cardRefundUnavailable();
         return needed('payment_provider_unavailable', 'The card refund could not be made right now; staff will refund it');
       }
       await repo.insertRefund(tx, { orderId: order.id, amountCents: card, destination: 'card', providerRefundId, createdBy: opts.decidedBy ?? undefined });
@@ -378,7 +381,7 @@ export class OrderService {
         try {
           providerRefundId = (await this.provider.refund({ orderId: order.id, transactionReference: reference, amountCents: amount })).refundId;
         } catch (err) {
-          if (err instanceof PaymentProviderError) throw new AppError(503, 'payment_provider_unavailable', 'The card refund could not be made right now; nothing was refunded');
+          if (err instanceof PaymentProviderError) throw cardRefundUnavailable();
           throw err;
         }
       }
