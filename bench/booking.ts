@@ -340,6 +340,8 @@ function traced(db: Database): Traced {
     query: (text, params) => counted(() => wrap(db).query(text, params)),
     transaction: (fn) => counted(() => db.transaction((tx) => fn(wrap(tx)))),
     asCaller: (caller, fn) => counted(() => db.asCaller(caller, (tx) => fn(wrap(tx)))),
+    call: (caller, fn, args) => counted(() => (log?.push(`call ${fn}`), db.call(caller, fn, args))),
+    callText: (caller, fn, args) => counted(() => (log?.push(`call ${fn}`), db.callText(caller, fn, args))),
     withSession: (fn) => counted(() => db.withSession((session) => fn({ ...wrap(session), exec: session.exec }))),
     close: () => db.close(),
   };

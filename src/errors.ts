@@ -56,6 +56,7 @@ interface PgError {
   code?: string;
   message?: string;
   detail?: string;
+  hint?: string;
   constraint?: string;
   column?: string;
 }
@@ -69,6 +70,17 @@ function uniqueField(detail?: string): string | undefined {
   return /^Key \(([^)]+)\)=/.exec(detail ?? '')?.[1];
 }
 
+/** The details object an `RM` raise carries as JSON in its HINT; undefined otherwise. */
+function hintDetails(hint: string | undefined): Record<string, unknown> | undefined {
+  if (!hint?.startsWith('{')) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(hint);
+    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Maps a database error to an AppError, or returns undefined when it is not one the caller
  * caused (a bug or an outage: answered as a bare 500). The one place SQLSTATEs are read.
@@ -79,10 +91,11 @@ export function fromDatabaseError(err: unknown): AppError | undefined {
   const known = constraint ? constraintErrors[constraint] : undefined;
   // 23P01: an exclusion constraint (e.g. availability_slots_no_overlap).
   if (known && (code === '23505' || code === '23514' || code === '23P01')) return new AppError(known.status, known.code, known.message);
-  // Our own raises: SQLSTATE RM<http status>, MESSAGE = stable code, DETAIL = human text.
+  // Our own raises: SQLSTATE RM<http status>, MESSAGE = stable code, DETAIL = human text,
+  // HINT = details as a JSON object (optional). The rules and their messages live in SQL only.
   if (code.startsWith('RM')) {
     const status = Number(code.slice(2));
-    return new AppError(status >= 400 && status < 500 ? status : 400, message, detail ?? message);
+    return new AppError(status >= 400 && status < 500 ? status : 400, message, detail ?? message, hintDetails(err.hint));
   }
   switch (code) {
     case '23505': {

@@ -644,6 +644,26 @@ grant execute on function app_hidden.admin_role_of_current_user() to anon;
 grant execute on function app_hidden.admin_role_of_current_user() to authenticated;
 grant execute on function app_hidden.admin_role_of_current_user() to service_role;
 
+-- app_hidden.booking_json(b public.bookings)
+
+CREATE OR REPLACE FUNCTION app_hidden.booking_json(b public.bookings)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  select pg_catalog.jsonb_build_object(
+    'id', b.id, 'user_id', b.user_id, 'order_id', b.order_id, 'slot_id', b.slot_id,
+    'date_time', app_hidden.iso(b.date_time), 'duration', b.duration, 'service_type', b.service_type,
+    'add_ons', b.add_ons, 'status', b.status, 'notes', b.notes, 'address', b.address,
+    'total_amount', b.total_amount, 'cancelled_at', app_hidden.iso(b.cancelled_at),
+    'created_at', app_hidden.iso(b.created_at), 'updated_at', app_hidden.iso(b.updated_at))
+$function$;
+grant execute on function app_hidden.booking_json(b public.bookings) to anon;
+grant execute on function app_hidden.booking_json(b public.bookings) to authenticated;
+grant execute on function app_hidden.booking_json(b public.bookings) to public;
+grant execute on function app_hidden.booking_json(b public.bookings) to service_role;
+
 -- app_hidden.current_user_email()
 
 CREATE OR REPLACE FUNCTION app_hidden.current_user_email()
@@ -698,6 +718,44 @@ $function$;
 grant execute on function app_hidden.is_own_completed_booking(p_booking_id uuid) to anon;
 grant execute on function app_hidden.is_own_completed_booking(p_booking_id uuid) to authenticated;
 grant execute on function app_hidden.is_own_completed_booking(p_booking_id uuid) to service_role;
+
+-- app_hidden.iso(p_at timestamp with time zone)
+
+CREATE OR REPLACE FUNCTION app_hidden.iso(p_at timestamp with time zone)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE
+ SET search_path TO ''
+AS $function$
+  select pg_catalog.to_char(p_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+$function$;
+grant execute on function app_hidden.iso(p_at timestamp with time zone) to anon;
+grant execute on function app_hidden.iso(p_at timestamp with time zone) to authenticated;
+grant execute on function app_hidden.iso(p_at timestamp with time zone) to public;
+grant execute on function app_hidden.iso(p_at timestamp with time zone) to service_role;
+
+-- app_hidden.order_json(o public.orders, p_with_flags boolean)
+
+CREATE OR REPLACE FUNCTION app_hidden.order_json(o public.orders, p_with_flags boolean)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  select pg_catalog.jsonb_build_object(
+    'id', o.id, 'user_id', o.user_id, 'bolt_checkout_id', o.bolt_checkout_id, 'amount', o.amount,
+    'setup_fee_applied', o.setup_fee_applied, 'credits_applied', o.credits_applied,
+    'refunded_cents', o.refunded_cents, 'card_refunded_cents', o.card_refunded_cents,
+    'status', o.status, 'provider', o.provider, 'metadata', o.metadata,
+    'staff_flags', case when p_with_flags then (select f.flags from public.order_flags f where f.order_id = o.id) end,
+    'cancellation_refund', o.cancellation_refund, 'cancellation_refund_at', app_hidden.iso(o.cancellation_refund_at),
+    'expires_at', app_hidden.iso(o.expires_at), 'paid_at', app_hidden.iso(o.paid_at),
+    'created_at', app_hidden.iso(o.created_at), 'updated_at', app_hidden.iso(o.updated_at))
+$function$;
+grant execute on function app_hidden.order_json(o public.orders, p_with_flags boolean) to anon;
+grant execute on function app_hidden.order_json(o public.orders, p_with_flags boolean) to authenticated;
+grant execute on function app_hidden.order_json(o public.orders, p_with_flags boolean) to public;
+grant execute on function app_hidden.order_json(o public.orders, p_with_flags boolean) to service_role;
 
 -- app_private.auth_user_by_email(p_email text)
 

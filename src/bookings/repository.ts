@@ -1,4 +1,4 @@
-import type { Queryable } from '../db/index.js';
+import type { Caller, Database, Queryable } from '../db/index.js';
 import type { Address } from '../profiles/repository.js';
 
 export type BookingStatus = 'scheduled' | 'confirmed' | 'completed' | 'cancelled';
@@ -24,6 +24,30 @@ export interface Booking {
 
 const columns = `b.id, b.user_id, b.order_id, b.slot_id, b.date_time, b.duration, b.service_type, b.add_ons, b.status,
   b.notes, b.address, b.total_amount, b.cancelled_at, b.created_at, b.updated_at`;
+
+/** A booking as the database functions return it (jsonb): timestamps as ISO strings. */
+export type BookingJson = Omit<Booking, 'date_time' | 'cancelled_at' | 'created_at' | 'updated_at'> & {
+  date_time: string;
+  cancelled_at: string | null;
+  created_at: string;
+  updated_at: string;
+};
+
+/** The same booking with Date timestamps, as the rest of the code reads them. */
+export function fromJson(b: BookingJson): Booking {
+  return {
+    ...b,
+    date_time: new Date(b.date_time),
+    cancelled_at: b.cancelled_at === null ? null : new Date(b.cancelled_at),
+    created_at: new Date(b.created_at),
+    updated_at: new Date(b.updated_at),
+  };
+}
+
+/** Staff: scheduled → confirmed or confirmed → completed, in one database call (api.set_booking_status). */
+export async function setStatusAsStaff(db: Database, caller: Caller, id: string, to: 'confirmed' | 'completed'): Promise<Booking> {
+  return fromJson(await db.call<BookingJson>(caller, 'api.set_booking_status', [id, to]));
+}
 
 export interface NewBooking {
   user_id: string;

@@ -11,11 +11,7 @@ export const SERVICE_ROLE: Caller = Object.freeze({ role: 'service_role' } as co
  * exactly like PostgREST: `set_config('role', …, true)` and `set_config('request.jwt.claims', …, true)`.
  */
 export async function becomeCaller(tx: Queryable, caller: Caller): Promise<void> {
-  const claims = caller.role === 'authenticated' ? caller.claims : { role: caller.role };
-  await tx.query(
-    "select set_config('role', $1, true), set_config('request.jwt.claims', $2, true)",
-    [caller.role, JSON.stringify(claims)],
-  );
+  await tx.query("select set_config('role', $1, true), set_config('request.jwt.claims', $2, true)", callerSettings(caller));
 }
 
 /**
@@ -24,4 +20,28 @@ export async function becomeCaller(tx: Queryable, caller: Caller): Promise<void>
  */
 export async function elevateToService(tx: Queryable): Promise<void> {
   await becomeCaller(tx, SERVICE_ROLE);
+}
+
+/** The role and claims a caller runs with, as text parameters for `set_config`. */
+export function callerSettings(caller: Caller): [string, string] {
+  const claims = caller.role === 'authenticated' ? caller.claims : { role: caller.role };
+  return [caller.role, JSON.stringify(claims)];
+}
+
+const FUNCTION_NAME = /^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$/;
+
+/**
+ * The one statement of `Database.call`. The subquery sets the caller first (OFFSET 0 keeps it a
+ * separate plan node, evaluated before the target list), then the target list calls `fn`. The
+ * outer statement reads no table, so its own permission checks concern only the function; `fn`
+ * (plpgsql, never inlined) plans its statements when it runs, under the caller's role: RLS applies.
+ * Parameters $1 and $2 are the role and claims; the function's arguments follow.
+ */
+export function callStatement(fn: string, argCount: number, asText: boolean): string {
+  if (!FUNCTION_NAME.test(fn)) throw new Error(`not a schema-qualified function name: ${fn}`);
+  const args = Array.from({ length: argCount }, (_, i) => `$${i + 3}`).join(', ');
+  return (
+    `select ${fn}(${args})${asText ? '::text' : ''} as result ` +
+    "from (select set_config('role', $1, true), set_config('request.jwt.claims', $2, true) offset 0) as caller"
+  );
 }

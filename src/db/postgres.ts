@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { becomeCaller } from './caller.js';
+import { becomeCaller, callerSettings, callStatement } from './caller.js';
 import type { Caller, Database, Queryable, QueryResult, Row, Session } from './types.js';
 
 // Same value shapes as the PGlite driver: int8 as number (counts, sums of cents stay far below 2^53),
@@ -53,6 +53,24 @@ class PostgresDatabase implements Database {
       await becomeCaller(tx, caller);
       return fn(tx);
     });
+  }
+
+  async call<T = unknown>(caller: Caller, fn: string, args: readonly unknown[] = []): Promise<T> {
+    return (await this.callOnce(caller, fn, args, false)) as T;
+  }
+
+  async callText(caller: Caller, fn: string, args: readonly unknown[] = []): Promise<string> {
+    return (await this.callOnce(caller, fn, args, true)) as string;
+  }
+
+  /** A named (prepared once per connection) statement: parse and plan are not repeated. */
+  private async callOnce(caller: Caller, fn: string, args: readonly unknown[], asText: boolean): Promise<unknown> {
+    const result = await this.pool.query({
+      name: `rm:${fn}/${args.length}${asText ? ':text' : ''}`,
+      text: callStatement(fn, args.length, asText),
+      values: [...callerSettings(caller), ...args],
+    });
+    return (result.rows[0] as { result: unknown } | undefined)?.result;
   }
 
   async withSession<T>(fn: (session: Session) => Promise<T>): Promise<T> {

@@ -47,6 +47,15 @@ export interface Database extends Queryable {
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   /** A transaction that first switches to the caller's role and claims, as PostgREST does. */
   asCaller<T>(caller: Caller, fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * Calls one database function as the caller in ONE round trip: a single statement sets the
+   * role and the JWT claims (transaction-local, as PostgREST does) and then calls `fn`, all in
+   * the statement's own transaction. `fn` is a schema-qualified function (`api.book_session`)
+   * returning one value, usually jsonb; it runs under the caller's role, so RLS applies inside.
+   */
+  call<T = unknown>(caller: Caller, fn: string, args?: readonly unknown[]): Promise<T>;
+  /** As `call`, but returns the function's (json) result as text, unparsed: to send as it is. */
+  callText(caller: Caller, fn: string, args?: readonly unknown[]): Promise<string>;
   /** A dedicated session for work that must stay on one connection. */
   withSession<T>(fn: (session: Session) => Promise<T>): Promise<T>;
   close(): Promise<void>;

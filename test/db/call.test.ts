@@ -1,0 +1,87 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fromDatabaseError } from '../../src/errors.js';
+import { engines, freshDatabase, type TestDatabase } from '../helpers/db.js';
+
+const customer = { role: 'authenticated' as const, claims: { sub: '00000000-0000-4000-8000-00000000c0de', role: 'authenticated' as const, email: 'c@example.com' } };
+
+describe.each(engines)('Database.call on %s', (engine) => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await freshDatabase(engine);
+    // A probe: what the function sees of its caller, and a raise in the RM error model.
+    await t.db.withSession((s) =>
+      s.exec(`
+        create schema probe;
+        grant usage on schema probe to anon, authenticated, service_role;
+        create function probe.whoami(p_note text) returns jsonb language plpgsql as $$
+        begin
+          return jsonb_build_object('role', current_user, 'uid', auth.uid(), 'note', p_note);
+        end $$;
+        create function probe.fail() returns jsonb language plpgsql as $$
+        begin
+          raise exception using errcode = 'RM422', message = 'probe_failed', detail = 'It failed', hint = '{"limit": 3}';
+        end $$;
+        grant execute on all functions in schema probe to anon, authenticated, service_role;
+      `),
+    );
+  });
+  afterAll(() => t.drop());
+
+  it('runs the function as the caller, with its claims', async () => {
+    expect(await t.db.call(customer, 'probe.whoami', ['hi'])).toEqual({ role: 'authenticated', uid: customer.claims.sub, note: 'hi' });
+    expect(await t.db.call({ role: 'anon' }, 'probe.whoami', [null])).toEqual({ role: 'anon', uid: null, note: null });
+    expect(await t.db.call({ role: 'service_role' }, 'probe.whoami', ['x'])).toMatchObject({ role: 'service_role' });
+  });
+
+  it('leaves nothing behind: the next statement runs as the connecting role again', async () => {
+    await t.db.call(customer, 'probe.whoami', ['a']);
+    const { rows } = await t.db.query<{ role: string; claims: string | null }>(
+      "select current_user as role, current_setting('request.jwt.claims', true) as claims",
+    );
+    expect(rows[0]!.role).not.toBe('authenticated');
+    expect(rows[0]!.claims || '').toBe('');
+  });
+
+  it('returns the result as text, unparsed, when asked', async () => {
+    const text = await t.db.callText(customer, 'probe.whoami', ['t']);
+    expect(typeof text).toBe('string');
+    expect(JSON.parse(text)).toMatchObject({ note: 't' });
+  });
+
+  it('maps an RM raise to its code, message and details', async () => {
+    const err = await t.db.call(customer, 'probe.fail').catch((e: unknown) => e);
+    const mapped = fromDatabaseError(err);
+    expect(mapped).toMatchObject({ status: 422, code: 'probe_failed', message: 'It failed', details: { limit: 3 } });
+  });
+
+  it('refuses a function name that is not schema-qualified', async () => {
+    await expect(t.db.call(customer, 'probe.whoami(1); drop table x; --')).rejects.toThrow(/schema-qualified/);
+  });
+});
+
+describe.each(engines)('the api schema on %s', (engine) => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await freshDatabase(engine);
+  });
+  afterAll(() => t.drop());
+
+  it('holds only plpgsql functions (never inlined, so planned under the caller), none executable by PUBLIC', async () => {
+    const { rows } = await t.db.query<{ name: string; language: string; public_execute: boolean; definer: boolean }>(
+      `select p.proname as name, l.lanname as language, p.prosecdef as definer,
+              has_function_privilege('public', p.oid, 'execute') as public_execute
+         from pg_proc p join pg_namespace n on n.oid = p.pronamespace join pg_language l on l.oid = p.prolang
+        where n.nspname = 'api' order by 1`,
+    );
+    expect(rows.length).toBeGreaterThan(0);
+    for (const fn of rows) {
+      expect({ name: fn.name, language: fn.language, definer: fn.definer }).toEqual({ name: fn.name, language: 'plpgsql', definer: false });
+    }
+    // PUBLIC's EXECUTE would let any role call them; each grants the roles it serves instead.
+    const { rows: open } = await t.db.query<{ name: string }>(
+      `select p.proname as name from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+        where n.nspname = 'api' and exists (select 1 from aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a where a.grantee = 0 and a.privilege_type = 'EXECUTE')`,
+    );
+    expect(open).toEqual([]);
+  });
+});
