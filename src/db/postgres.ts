@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { becomeCaller, callerSettings, callStatement } from './caller.js';
+import { callerSettings, callStatement } from './caller.js';
 import type { Caller, Database, Queryable, QueryResult, Row, Session } from './types.js';
 
 // Same value shapes as the PGlite driver: int8 as number (counts, sums of cents stay far below 2^53),
@@ -48,11 +48,26 @@ class PostgresDatabase implements Database {
     }
   }
 
-  asCaller<T>(caller: Caller, fn: (tx: Queryable) => Promise<T>): Promise<T> {
-    return this.transaction(async (tx) => {
-      await becomeCaller(tx, caller);
-      return fn(tx);
-    });
+  /**
+   * As `transaction`, but BEGIN and the caller's settings travel as one simple-protocol query
+   * (one round trip fewer per request); the two values are quoted by the driver's escapeLiteral.
+   */
+  async asCaller<T>(caller: Caller, fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    const [role, claims] = callerSettings(caller);
+    const client = await this.pool.connect();
+    try {
+      await client.query(
+        `begin; select set_config('role', ${pg.escapeLiteral(role)}, true), set_config('request.jwt.claims', ${pg.escapeLiteral(claims)}, true)`,
+      );
+      const result = await fn(wrap(client));
+      await client.query('commit');
+      return result;
+    } catch (err) {
+      await client.query('rollback').catch(() => {});
+      throw err;
+    } finally {
+      client.release();
+    }
   }
 
   async call<T = unknown>(caller: Caller, fn: string, args: readonly unknown[] = []): Promise<T> {
