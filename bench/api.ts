@@ -17,7 +17,6 @@ import * as authRepo from '../src/auth/repository.js';
 import { AccessTokens, newRefreshToken, newSessionId } from '../src/auth/tokens.js';
 import { loadConfig, type Config } from '../src/config.js';
 import { SERVICE_ROLE, type Caller, type Database, type Engine } from '../src/db/index.js';
-import { findProfile } from '../src/profiles/repository.js';
 import {
   aborting,
   benchSettings,
@@ -87,9 +86,9 @@ async function benchEngine(engine: Engine, label: string, db: Database, s: Bench
     const caller: Caller = { role: 'authenticated', claims };
 
     // --- GET /api/me ------------------------------------------------------------------------
-    // Raw: the transaction ProfileService.me runs (begin, set_config role + claims, the select, commit).
+    // Raw: the one database call ProfileService.me makes (api.me: role, claims and the read in one statement).
     const rawMe = async () => {
-      const profile = await db.asCaller(caller, (tx) => findProfile(tx, userId));
+      const profile = await db.call<{ id: string }>(caller, 'api.me');
       if (!profile) throw new Error('profile not visible to its owner');
       return profile;
     };

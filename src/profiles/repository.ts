@@ -1,4 +1,4 @@
-import type { Queryable } from '../db/index.js';
+import type { Caller, Database, Queryable } from '../db/index.js';
 
 export interface Address {
   street: string;
@@ -24,6 +24,12 @@ const columns = 'id, email, full_name, phone, address, referral_code, credits, c
 export async function findProfile(tx: Queryable, id: string): Promise<Profile | undefined> {
   const { rows } = await tx.query<Profile>(`select ${columns} from public.profiles where id = $1`, [id]);
   return rows[0];
+}
+
+/** The caller's own profile in one database call (api.me; 404 not_found when there is none). */
+export async function myProfile(db: Database, caller: Caller): Promise<Profile> {
+  const profile = await db.call<Omit<Profile, 'created_at'> & { created_at: string }>(caller, 'api.me');
+  return { ...profile, created_at: new Date(profile.created_at) };
 }
 
 export interface ProfileChanges {

@@ -7,10 +7,8 @@ export class ProfileService {
   constructor(private readonly db: Database) {}
 
   async me(caller: Caller): Promise<repo.Profile> {
-    const id = signedIn(caller);
-    const profile = await this.db.asCaller(caller, (tx) => repo.findProfile(tx, id));
-    if (!profile) throw notFound('Profile');
-    return profile;
+    signedIn(caller);
+    return repo.myProfile(this.db, caller);
   }
 
   async update(caller: Caller, changes: repo.ProfileChanges): Promise<repo.Profile> {

@@ -102,3 +102,30 @@ $$;
 
 revoke all on function api.set_booking_status(uuid, public.booking_status) from public;
 grant execute on function api.set_booking_status(uuid, public.booking_status) to authenticated;
+
+------------------------------------------------------------------------------------------------
+-- The signed-in customer's own profile (GET /api/me), under RLS.
+------------------------------------------------------------------------------------------------
+create function api.me()
+returns jsonb
+language plpgsql
+stable
+set search_path = ''
+as $$
+declare
+  v_profile jsonb;
+begin
+  select pg_catalog.jsonb_build_object(
+           'id', p.id, 'email', p.email, 'full_name', p.full_name, 'phone', p.phone, 'address', p.address,
+           'referral_code', p.referral_code, 'credits', p.credits, 'created_at', app_hidden.iso(p.created_at))
+    into v_profile
+    from public.profiles p where p.id = auth.uid();
+  if v_profile is null then
+    raise exception using errcode = 'RM404', message = 'not_found', detail = 'Profile not found';
+  end if;
+  return v_profile;
+end;
+$$;
+
+revoke all on function api.me() from public;
+grant execute on function api.me() to authenticated;
