@@ -3,8 +3,8 @@
  *
  * (a) `POST /api/bookings` through a real HTTP server loaded by autocannon, every request a new
  *     (customer, slot) pair so each one can succeed, beside the raw rate of the same transaction
- *     BookingService.create runs (as the caller: settings, services, add-ons, profile address,
- *     slot; then service_role: holdsTime, the order, the booking) straight through the driver,
+ *     BookingService.create runs (api.book_session, then the checkout and api.attach_checkout)
+ *     straight through the driver,
  *     with the same concurrency and pool, in the same run. Target: API at least 50% of raw.
  * (b) `GET /api/availability` for a 4-week window over a year of slots (365 days × 10) and
  *     100,000 bookings (BENCH_BOOKINGS), at the benchmark's concurrency and at one connection.
@@ -29,11 +29,8 @@ import { performance } from 'node:perf_hooks';
 import { buildApp } from '../src/app.js';
 import { AccessTokens, newSessionId } from '../src/auth/tokens.js';
 import * as bookingsRepo from '../src/bookings/repository.js';
-import { quote } from '../src/catalog/pricing.js';
-import * as catalog from '../src/catalog/repository.js';
 import { loadConfig, type Config } from '../src/config.js';
 import {
-  elevateToService,
   type Caller,
   type Database,
   type Engine,
@@ -43,8 +40,6 @@ import {
 } from '../src/db/index.js';
 import * as ordersRepo from '../src/orders/repository.js';
 import type { PaymentProvider } from '../src/orders/payment-provider.js';
-import * as profilesRepo from '../src/profiles/repository.js';
-import { findProfile } from '../src/profiles/repository.js';
 import { buildServices } from '../src/services.js';
 import { addDays } from '../src/slots/calendar.js';
 import * as slotsRepo from '../src/slots/repository.js';
@@ -397,62 +392,24 @@ async function makeBookers(config: Config, customers: Customer[]): Promise<Booke
 }
 
 /**
- * Raw: the transaction BookingService.create runs, with the same repository calls in the same
- * order and the same checks, including the order it opens (OrderService.openForBooking without
- * credits: lock the customer, setup fee, insert the order, the provider's checkout id). Not
- * included: JWT verification, validation, JSON, HTTP. Returns the new booking's id.
+ * Raw: what BookingService.create runs, with the same repository calls in the same order: the
+ * one database call that books (api.book_session, no credits), then the provider's checkout and
+ * the call that stores its id. Not included: JWT verification, validation, JSON, HTTP. Returns
+ * the new booking's id.
  */
 async function rawBooking(db: Database, provider: PaymentProvider, booker: Booker, slotId: string): Promise<string> {
-  return db.asCaller(booker.caller, async (tx) => {
-    const settings = await catalog.getSettings(tx);
-    const priced = quote(await catalog.listServices(tx), await catalog.listAddOns(tx), SERVICE_TYPE, undefined);
-    const address = (await findProfile(tx, booker.id))?.address;
-    if (!address) throw new Error('address_required');
-    if (settings.service_area_zips.length > 0 && !settings.service_area_zips.includes(address.zip.slice(0, 5))) {
-      throw new Error('outside_service_area');
-    }
-    const slot = await slotsRepo.findSlot(tx, slotId);
-    if (!slot) throw new Error('slot not found');
-    if (Date.parse(slot.starts_at) < Date.now() + settings.min_notice_minutes * 60_000) throw new Error('too_late');
-    if (!slot.is_available) throw new Error('slot_unavailable');
-    if (slot.current_bookings >= slot.max_bookings) throw new Error('slot_full');
-    await elevateToService(tx);
-    if (await bookingsRepo.holdsTime(tx, booker.id, slot.starts_at)) throw new Error('already_booked');
-
-    const customer = await profilesRepo.lockCustomer(tx, booker.id);
-    if (!customer) throw new Error('profile not found');
-    const setupFee = (await ordersRepo.setupFeeCharged(tx, booker.id)) ? 0 : settings.setup_fee_cents;
-    const amount = priced.total_amount + setupFee;
-    const description = `${priced.service_type} on ${slot.date} at ${slot.start_time}`;
-    let order = await ordersRepo.insertOrder(tx, {
-      user_id: booker.id,
-      amount,
-      setup_fee_applied: setupFee,
-      credits_applied: 0,
-      status: amount === 0 ? 'paid' : 'pending',
-      provider: amount === 0 ? null : provider.name,
-      expiresInMinutes: settings.order_expiry_minutes,
-      metadata: { subtotal_cents: priced.total_amount, description },
-    });
-    if (amount > 0) {
-      const checkout = await provider.createCheckout({ id: order.id, amount, currency: 'USD', description, email: customer.email });
-      order = await ordersRepo.setCheckout(tx, order.id, checkout.checkoutId);
-    }
-    const booking = await bookingsRepo.insertBooking(tx, {
-      user_id: booker.id,
-      order_id: order.id,
-      status: order.status === 'paid' ? 'confirmed' : 'scheduled',
-      slot_id: slot.id,
-      date_time: slot.starts_at,
-      duration: priced.duration,
-      service_type: priced.service_type,
-      add_ons: priced.add_ons,
-      notes: null,
-      address,
-      total_amount: priced.total_amount,
-    });
-    return booking.id;
+  const { booking, order, customer_email } = await bookingsRepo.bookSession(db, booker.caller, {
+    slot_id: slotId,
+    service_type: SERVICE_TYPE,
+    notes: null,
+    provider: provider.name,
   });
+  if (order.status === 'pending') {
+    const description = String(order.metadata.description);
+    const checkout = await provider.createCheckout({ id: order.id, amount: order.amount, currency: 'USD', description, email: customer_email ?? '' });
+    await ordersRepo.attachCheckout(db, order.id, checkout.checkoutId);
+  }
+  return booking.id;
 }
 
 /**

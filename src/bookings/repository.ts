@@ -1,4 +1,5 @@
 import type { Caller, Database, Queryable } from '../db/index.js';
+import { orderFromJson, type Order, type OrderJson } from '../orders/repository.js';
 import type { Address } from '../profiles/repository.js';
 
 export type BookingStatus = 'scheduled' | 'confirmed' | 'completed' | 'cancelled';
@@ -44,48 +45,51 @@ export function fromJson(b: BookingJson): Booking {
   };
 }
 
+/** What `api.book_session` needs: the request as the route validated it, and the payment provider. */
+export interface BookSession {
+  slot_id: string;
+  service_type: string;
+  add_ons?: Record<string, boolean | number>;
+  address?: Address;
+  notes: string | null;
+  /** Credits to spend: a number, or "all" that this booking can use. */
+  use_credits?: number | 'all';
+  /** The provider a pending order is paid through. */
+  provider: string;
+}
+
+/**
+ * Books a slot for the caller in one database call (api.book_session): priced from the catalog,
+ * checked, with its order and its credits spent. The order is paid (booking confirmed) when
+ * nothing is due, else pending: `customer_email` is then set, for the checkout.
+ */
+export async function bookSession(db: Database, caller: Caller, b: BookSession): Promise<{ booking: Booking; order: Order; customer_email: string | null }> {
+  const result = await db.call<{ booking: BookingJson; order: OrderJson; customer_email: string | null }>(caller, 'api.book_session', [
+    b.slot_id,
+    b.service_type,
+    JSON.stringify(b.add_ons ?? {}),
+    b.address === undefined ? null : JSON.stringify(b.address),
+    b.notes,
+    b.use_credits === undefined ? null : JSON.stringify(b.use_credits),
+    b.provider,
+  ]);
+  return { booking: fromJson(result.booking), order: orderFromJson(result.order), customer_email: result.customer_email };
+}
+
+/** Moves a booking to another slot in one database call (api.reschedule_booking); the same slot changes nothing. */
+export async function rescheduleBooking(db: Database, caller: Caller, id: string, slotId: string): Promise<Booking> {
+  return fromJson(await db.call<BookingJson>(caller, 'api.reschedule_booking', [id, slotId]));
+}
+
 /** Staff: scheduled → confirmed or confirmed → completed, in one database call (api.set_booking_status). */
 export async function setStatusAsStaff(db: Database, caller: Caller, id: string, to: 'confirmed' | 'completed'): Promise<Booking> {
   return fromJson(await db.call<BookingJson>(caller, 'api.set_booking_status', [id, to]));
-}
-
-export interface NewBooking {
-  user_id: string;
-  order_id: string;
-  status: 'scheduled' | 'confirmed';
-  slot_id: string;
-  date_time: string;
-  duration: number;
-  service_type: string;
-  add_ons: Record<string, boolean | number>;
-  notes: string | null;
-  address: Address;
-  total_amount: number;
-}
-
-export async function insertBooking(tx: Queryable, b: NewBooking): Promise<Booking> {
-  const { rows } = await tx.query<Booking>(
-    `insert into public.bookings as b (user_id, order_id, status, slot_id, date_time, duration, service_type, add_ons, notes, address, total_amount)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-     returning ${columns}`,
-    [b.user_id, b.order_id, b.status, b.slot_id, b.date_time, b.duration, b.service_type, JSON.stringify(b.add_ons), b.notes, JSON.stringify(b.address), b.total_amount],
-  );
-  return rows[0]!;
 }
 
 /** Under RLS: own bookings for customers, any for staff. `lock` holds the row for a change. */
 export async function findBooking(tx: Queryable, id: string, lock = false): Promise<Booking | undefined> {
   const { rows } = await tx.query<Booking>(`select ${columns} from public.bookings b where b.id = $1${lock ? ' for update' : ''}`, [id]);
   return rows[0];
-}
-
-/** Does this customer hold a live booking at that instant? */
-export async function holdsTime(tx: Queryable, userId: string, dateTime: string): Promise<boolean> {
-  const { rows } = await tx.query(
-    "select 1 from public.bookings where user_id = $1 and date_time = $2 and status <> 'cancelled'",
-    [userId, dateTime],
-  );
-  return rows.length > 0;
 }
 
 /** Who booked, for staff lists (name, phone, email: to reach them at the booking address). */
@@ -133,15 +137,6 @@ export async function setStatus(tx: Queryable, id: string, status: BookingStatus
     [id, status],
   );
   return rows[0];
-}
-
-/** Moves a booking to another slot; the slot trigger takes the new place before freeing the old. */
-export async function moveBooking(tx: Queryable, id: string, slotId: string, dateTime: string): Promise<Booking> {
-  const { rows } = await tx.query<Booking>(
-    `update public.bookings b set slot_id = $2, date_time = $3 where b.id = $1 returning ${columns}`,
-    [id, slotId, dateTime],
-  );
-  return rows[0]!;
 }
 
 /** Cancels the live bookings of an order that failed (declined, expired, cancelled unpaid), freeing their places. */

@@ -1,15 +1,15 @@
 import { signedIn } from '../auth/caller.js';
 import * as catalog from '../catalog/repository.js';
-import { quote, type AddOnSelection } from '../catalog/pricing.js';
 import { elevateToService, type Caller, type Database, type Queryable } from '../db/index.js';
-import { AppError, conflict, forbidden, notFound, unprocessable } from '../errors.js';
-import * as profiles from '../profiles/repository.js';
+import { conflict, forbidden, notFound, unprocessable } from '../errors.js';
 import type { Address } from '../profiles/repository.js';
-import * as slots from '../slots/repository.js';
-import { atLeast, requireStaff, staffRole } from '../staff/access.js';
+import { atLeast, staffRole } from '../staff/access.js';
 import type { Order, RefundDecision } from '../orders/repository.js';
 import { nothingPaid, refundableCents, type CancellationMoney, type CheckoutLink, type OrderService, type UseCredits } from '../orders/service.js';
 import * as repo from './repository.js';
+
+/** Add-ons as a booking stores them: `{family: true, extra_visits: 2}`. */
+export type AddOnSelection = Record<string, boolean | number>;
 
 export interface BookingRequest {
   slot_id: string;
@@ -30,28 +30,6 @@ export interface NewBookingResult {
 
 const MINUTE = 60_000;
 
-/** The checks a slot must pass to take a booking, in the order a customer would want to hear them. */
-function assertBookable(slot: slots.Slot | undefined, settings: catalog.Settings): asserts slot is slots.Slot {
-  if (!slot) throw new AppError(404, 'not_found', 'Slot not found');
-  const startsAt = Date.parse(slot.starts_at);
-  if (startsAt < Date.now() + settings.min_notice_minutes * MINUTE) {
-    throw unprocessable(
-      `Sessions must be booked at least ${settings.min_notice_minutes} minutes ahead`,
-      { min_notice_minutes: settings.min_notice_minutes },
-      'too_late',
-    );
-  }
-  if (!slot.is_available) throw conflict('That time slot is not available', undefined, 'slot_unavailable');
-  if (slot.current_bookings >= slot.max_bookings) throw conflict('That time slot is full', undefined, 'slot_full');
-}
-
-function assertServed(address: Address, settings: catalog.Settings): void {
-  const zip = address.zip.slice(0, 5);
-  if (settings.service_area_zips.length > 0 && !settings.service_area_zips.includes(zip)) {
-    throw unprocessable(`We do not serve ${zip} yet`, { zip }, 'outside_service_area');
-  }
-}
-
 /** Customers change or cancel a session only before the cancellation window; staff any time. */
 function assertOutsideWindow(booking: repo.Booking, settings: catalog.Settings, action: string): void {
   if (booking.date_time.getTime() - Date.now() < settings.cancellation_window_minutes * MINUTE) {
@@ -70,45 +48,20 @@ export class BookingService {
   ) {}
 
   /**
-   * Books a slot for the caller. Reads and checks run as the caller; the insert is the named
-   * privileged step (customers have no insert grant): priced here from the catalog, never from
-   * the client, with its order in the same transaction. Capacity, double booking and credit
-   * balances are enforced by the database under concurrency.
+   * Books a slot for the caller in one database call (api.book_session: the price from the
+   * catalog, every check, the order, credits spent, the booking). Capacity, double booking and
+   * credit balances are enforced by the database under concurrency. A pending order's checkout
+   * is opened after that call committed, never inside a transaction.
    */
   async create(caller: Caller, request: BookingRequest): Promise<NewBookingResult> {
-    const userId = signedIn(caller);
-    return this.db.asCaller(caller, async (tx) => {
-      const settings = await catalog.getSettings(tx);
-      const priced = quote(await catalog.listServices(tx), await catalog.listAddOns(tx), request.service_type, request.add_ons);
-      const address = request.address ?? (await profiles.findProfile(tx, userId))?.address;
-      if (!address) throw unprocessable('Add an address to your profile or to the booking', { field: 'address' }, 'address_required');
-      assertServed(address, settings);
-      const slot = await slots.findSlot(tx, request.slot_id);
-      assertBookable(slot, settings);
-      await elevateToService(tx);
-      if (await repo.holdsTime(tx, userId, slot.starts_at)) throw conflict('You already have a booking at that time', undefined, 'already_booked');
-      const { order, checkout } = await this.orders.openForBooking(tx, {
-        userId,
-        subtotal: priced.total_amount,
-        useCredits: request.use_credits,
-        settings,
-        description: `${priced.service_type} on ${slot.date} at ${slot.start_time}`,
-      });
-      const booking = await repo.insertBooking(tx, {
-        user_id: userId,
-        order_id: order.id,
-        status: order.status === 'paid' ? 'confirmed' : 'scheduled',
-        slot_id: slot.id,
-        date_time: slot.starts_at,
-        duration: priced.duration,
-        service_type: priced.service_type,
-        add_ons: priced.add_ons,
-        notes: request.notes?.trim() || null,
-        address,
-        total_amount: priced.total_amount,
-      });
-      return { booking, order, checkout };
+    signedIn(caller);
+    const { booking, order, customer_email } = await repo.bookSession(this.db, caller, {
+      ...request,
+      notes: request.notes?.trim() || null,
+      provider: this.orders.providerName,
     });
+    if (order.status !== 'pending') return { booking, order, checkout: null };
+    return { booking, ...(await this.orders.openCheckout(order, customer_email ?? '')) };
   }
 
   async get(caller: Caller, id: string): Promise<repo.Booking> {
@@ -165,24 +118,13 @@ export class BookingService {
     });
   }
 
-  /** Moves a booking to another slot atomically: the new place is taken before the old is freed. */
+  /**
+   * Moves a booking to another slot atomically (the new place is taken before the old is freed),
+   * in one database call (api.reschedule_booking): customers only before the cancellation window.
+   */
   async reschedule(caller: Caller, id: string, slotId: string): Promise<repo.Booking> {
     signedIn(caller);
-    return this.db.asCaller(caller, async (tx) => {
-      const { booking, staff, settings } = await this.loadForChange(tx, id);
-      if (booking.status !== 'scheduled' && booking.status !== 'confirmed') {
-        throw conflict(`A ${booking.status} booking cannot be moved`, undefined, 'invalid_transition');
-      }
-      if (!staff) assertOutsideWindow(booking, settings, 'moved');
-      if (booking.slot_id === slotId) return booking;
-      const slot = await slots.findSlot(tx, slotId);
-      assertBookable(slot, settings);
-      await elevateToService(tx);
-      if (await repo.holdsTime(tx, booking.user_id, slot.starts_at)) {
-        throw conflict('You already have a booking at that time', undefined, 'already_booked');
-      }
-      return repo.moveBooking(tx, id, slot.id, slot.starts_at);
-    });
+    return repo.rescheduleBooking(this.db, caller, id, slotId);
   }
 
   /** Staff: scheduled → confirmed, confirmed → completed (after the start). The rules are in SQL. */

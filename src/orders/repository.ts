@@ -1,4 +1,4 @@
-import type { Queryable } from '../db/index.js';
+import { SERVICE_ROLE, type Database, type Queryable } from '../db/index.js';
 
 export type OrderStatus = 'pending' | 'paid' | 'failed' | 'refunded';
 
@@ -38,44 +38,40 @@ const columns = `o.id, o.user_id, o.bolt_checkout_id, o.amount, o.setup_fee_appl
   (select f.flags from public.order_flags f where f.order_id = o.id) as staff_flags,
   o.cancellation_refund, o.cancellation_refund_at, o.expires_at, o.paid_at, o.created_at, o.updated_at`;
 
-/** Has this customer a live (not failed) order that carries the setup fee? */
-export async function setupFeeCharged(tx: Queryable, userId: string): Promise<boolean> {
-  const { rows } = await tx.query(
-    "select 1 from public.orders where user_id = $1 and setup_fee_applied > 0 and status <> 'failed' limit 1",
-    [userId],
-  );
-  return rows.length > 0;
+/** An order as the database functions return it (jsonb): timestamps as ISO strings. */
+export type OrderJson = Omit<Order, 'cancellation_refund_at' | 'expires_at' | 'paid_at' | 'created_at' | 'updated_at'> & {
+  cancellation_refund_at: string | null;
+  expires_at: string | null;
+  paid_at: string | null;
+  created_at: string;
+  updated_at: string;
+};
+
+const dateOrNull = (at: string | null) => (at === null ? null : new Date(at));
+
+/** The same order with Date timestamps, as the rest of the code reads them. */
+export function orderFromJson(o: OrderJson): Order {
+  return {
+    ...o,
+    cancellation_refund_at: dateOrNull(o.cancellation_refund_at),
+    expires_at: dateOrNull(o.expires_at),
+    paid_at: dateOrNull(o.paid_at),
+    created_at: new Date(o.created_at),
+    updated_at: new Date(o.updated_at),
+  };
 }
 
-export interface NewOrder {
-  user_id: string;
-  amount: number;
-  setup_fee_applied: number;
-  credits_applied: number;
-  status: 'pending' | 'paid';
-  provider: string | null;
-  expiresInMinutes: number;
-  metadata: Record<string, unknown>;
+/** Server only, after the booking committed: the provider's checkout id of a pending order (api.attach_checkout). */
+export async function attachCheckout(db: Database, orderId: string, checkoutId: string): Promise<Order> {
+  return orderFromJson(await db.call<OrderJson>(SERVICE_ROLE, 'api.attach_checkout', [orderId, checkoutId]));
 }
 
-export async function insertOrder(tx: Queryable, o: NewOrder): Promise<Order> {
-  const { rows } = await tx.query<Order>(
-    `insert into public.orders as o (user_id, amount, setup_fee_applied, credits_applied, status, provider, expires_at, paid_at, metadata)
-     values ($1, $2, $3, $4, $5::public.order_status, $6,
-             case when $5::public.order_status = 'pending' then now() + make_interval(mins => $7) end,
-             case when $5::public.order_status = 'paid' then now() end, $8)
-     returning ${columns}`,
-    [o.user_id, o.amount, o.setup_fee_applied, o.credits_applied, o.status, o.provider, o.expiresInMinutes, JSON.stringify(o.metadata)],
-  );
-  return rows[0]!;
-}
-
-export async function setCheckout(tx: Queryable, orderId: string, checkoutId: string): Promise<Order> {
-  const { rows } = await tx.query<Order>(
-    `update public.orders o set bolt_checkout_id = $2 where o.id = $1 returning ${columns}`,
-    [orderId, checkoutId],
-  );
-  return rows[0]!;
+/**
+ * Server only: the provider could not open the checkout of a new pending order, so it fails as a
+ * declined payment does: its booking cancelled, the place and credits back (api.fail_checkout).
+ */
+export async function failCheckout(db: Database, orderId: string): Promise<Order> {
+  return orderFromJson(await db.call<OrderJson>(SERVICE_ROLE, 'api.fail_checkout', [orderId]));
 }
 
 /** Under RLS for callers (own orders; admins all); `lock` holds it for a status change. */

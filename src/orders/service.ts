@@ -1,9 +1,7 @@
 import { signedIn } from '../auth/caller.js';
-import type { Settings } from '../catalog/repository.js';
 import * as credits from '../credits/repository.js';
 import { SERVICE_ROLE, elevateToService, type Caller, type Database, type Queryable } from '../db/index.js';
 import { AppError, conflict, notFound, unprocessable } from '../errors.js';
-import * as profiles from '../profiles/repository.js';
 import { atLeast, requireStaff, staffRole } from '../staff/access.js';
 import { PaymentProviderError, type PaymentProvider } from './payment-provider.js';
 import * as repo from './repository.js';
@@ -84,53 +82,27 @@ export class OrderService {
     private readonly bookings: OrderBookings,
   ) {}
 
+  /** The provider new orders are paid through (a booking's pending order records it). */
+  get providerName(): string {
+    return this.provider.name;
+  }
+
   /**
-   * Opens the order of a new booking, inside the booking's transaction (already service_role):
-   * amount = subtotal + setup fee (first live order only) − credits × 100. Credits are spent as one
-   * ledger row; the customer's row lock serializes their parallel bookings, and the ledger's
-   * balance check refuses any overdraft. Nothing due → paid at once, no checkout.
+   * Opens the checkout of a new booking's pending order, after the booking committed (no network
+   * call inside a transaction), and stores its id. When the provider cannot, the order fails at
+   * once (its booking cancelled, place and credits back) and the answer is 503.
    */
-  async openForBooking(
-    tx: Queryable,
-    input: { userId: string; subtotal: number; useCredits: UseCredits; settings: Settings; description: string },
-  ): Promise<{ order: repo.Order; checkout: CheckoutLink | null }> {
-    const customer = await profiles.lockCustomer(tx, input.userId);
-    if (!customer) throw notFound('Profile');
-    const setupFee = (await repo.setupFeeCharged(tx, input.userId)) ? 0 : input.settings.setup_fee_cents;
-    const due = input.subtotal + setupFee;
-    const usable = Math.floor(due / 100);
-    let spend = 0;
-    if (input.useCredits === 'all') {
-      spend = Math.min(customer.credits, usable);
-    } else if (typeof input.useCredits === 'number' && input.useCredits > 0) {
-      if (input.useCredits > customer.credits) {
-        throw unprocessable(`You have ${customer.credits} credits`, { balance: customer.credits }, 'insufficient_credits');
-      }
-      spend = Math.min(input.useCredits, usable);
-    }
-    const amount = due - spend * 100;
-    let order = await repo.insertOrder(tx, {
-      user_id: input.userId,
-      amount,
-      setup_fee_applied: setupFee,
-      credits_applied: spend,
-      status: amount === 0 ? 'paid' : 'pending',
-      provider: amount === 0 ? null : this.provider.name,
-      expiresInMinutes: input.settings.order_expiry_minutes,
-      metadata: { subtotal_cents: input.subtotal, description: input.description },
-    });
-    if (spend > 0) {
-      await credits.addLedgerEntry(tx, { user_id: input.userId, amount: -spend, type: 'spent', description: `Applied to order: ${input.description}`, reference_id: order.id });
-    }
-    if (amount === 0) return { order, checkout: null };
+  async openCheckout(pending: repo.Order, email: string): Promise<{ order: repo.Order; checkout: CheckoutLink }> {
     let checkout;
     try {
-      checkout = await this.provider.createCheckout({ id: order.id, amount, currency: 'USD', description: input.description, email: customer.email });
+      const description = String(pending.metadata.description ?? '');
+      checkout = await this.provider.createCheckout({ id: pending.id, amount: pending.amount, currency: 'USD', description, email });
     } catch (err) {
+      await repo.failCheckout(this.db, pending.id);
       if (err instanceof PaymentProviderError) throw new AppError(503, 'payment_provider_unavailable', 'Payments are unavailable right now; please try again');
       throw err;
     }
-    order = await repo.setCheckout(tx, order.id, checkout.checkoutId);
+    const order = await repo.attachCheckout(this.db, pending.id, checkout.checkoutId);
     return { order, checkout: { provider: checkout.provider, url: checkout.url } };
   }
 

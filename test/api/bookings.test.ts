@@ -31,6 +31,18 @@ describe.each(engines)('booking engine on %s', (engine) => {
     return res.json().created[0];
   }
 
+  /** A slot three days ahead in the afternoon (hour 13 to 17), apart from the day-by-day slots above. */
+  async function afternoonSlot(hour: number, maxBookings = 1): Promise<{ id: string }> {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/admin/slots',
+      headers: bearer(admin.token),
+      payload: { date: futureDate(3), start_time: `${hour}:00`, end_time: `${hour + 1}:00`, max_bookings: maxBookings },
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    return res.json().created[0];
+  }
+
   async function customer(): Promise<SignedUp> {
     const user = await signup(t.app);
     await t.app.inject({ method: 'PATCH', url: '/api/me', headers: bearer(user.token), payload: { address: ADDRESS } });
@@ -98,6 +110,88 @@ describe.each(engines)('booking engine on %s', (engine) => {
     } finally {
       await t.app.inject({ method: 'PUT', url: '/api/admin/settings', headers: bearer(admin.token), payload: { service_area_zips: [] } });
     }
+  });
+
+  it('says why, with the messages and details the API documents', async () => {
+    const user = await customer();
+    const error = (res: { json(): { error: unknown } }) => res.json().error;
+    const slot = await afternoonSlot(13);
+    expect(error(await book(user, { slot_id: slot.id, service_type: 'hot_tub' }))).toEqual({
+      code: 'validation_failed', message: 'Unknown service "hot_tub"', details: { field: 'service_type', code: 'unknown_service' },
+    });
+    // The first bad add-on in the request's order is the one reported.
+    expect(error(await book(user, { slot_id: slot.id, service_type: 'cold_plunge', add_ons: { towels: true, massage: true, family: 3 } }))).toEqual({
+      code: 'validation_failed', message: 'Unknown add-on "massage"', details: { field: 'add_ons.massage', code: 'unknown_add_on' },
+    });
+    expect(error(await book(user, { slot_id: slot.id, service_type: 'cold_plunge', add_ons: { extra_visits: 9 } }))).toEqual({
+      code: 'validation_failed', message: 'Extra visits takes a whole number from 0 to 8', details: { field: 'add_ons.extra_visits' },
+    });
+    expect(error(await book(user, { slot_id: slot.id, service_type: 'cold_plunge', add_ons: { extra_visits: true } }))).toMatchObject({
+      code: 'validation_failed', details: { field: 'add_ons.extra_visits' },
+    });
+    expect(error(await book(user, { slot_id: slot.id, service_type: 'cold_plunge', add_ons: { family: 1 } }))).toEqual({
+      code: 'validation_failed', message: 'Family is true or false', details: { field: 'add_ons.family' },
+    });
+    expect(error(await book(user, { slot_id: '00000000-0000-4000-8000-000000000000', service_type: 'cold_plunge' }))).toEqual({
+      code: 'not_found', message: 'Slot not found',
+    });
+    const nowhere = await signup(t.app);
+    expect(error(await book(nowhere, { slot_id: slot.id, service_type: 'cold_plunge' }))).toEqual({
+      code: 'address_required', message: 'Add an address to your profile or to the booking', details: { field: 'address' },
+    });
+    await t.app.inject({ method: 'PUT', url: '/api/admin/settings', headers: bearer(admin.token), payload: { service_area_zips: ['90211'] } });
+    try {
+      expect(error(await book(user, { slot_id: slot.id, service_type: 'cold_plunge', address: { ...ADDRESS, zip: '10001-1234' } }))).toEqual({
+        code: 'outside_service_area', message: 'We do not serve 10001 yet', details: { zip: '10001' },
+      });
+    } finally {
+      await t.app.inject({ method: 'PUT', url: '/api/admin/settings', headers: bearer(admin.token), payload: { service_area_zips: [] } });
+    }
+    const past = await makePastSlot(t.db, 4);
+    expect(error(await book(user, { slot_id: past, service_type: 'cold_plunge' }))).toEqual({
+      code: 'too_late', message: 'Sessions must be booked at least 120 minutes ahead', details: { min_notice_minutes: 120 },
+    });
+    // Nothing was left behind by the refusals.
+    const { rows } = await t.db.query('select 1 from public.orders where user_id = $1', [user.id]);
+    expect(rows).toHaveLength(0);
+  });
+
+  it('moves a booking only as the rules allow', async () => {
+    const owner = await customer();
+    const { booking } = (await book(owner, { slot_id: (await afternoonSlot(14)).id, service_type: 'cold_plunge' })).json();
+    const move = (who: SignedUp, slotId: string, id = booking.id) =>
+      t.app.inject({ method: 'POST', url: `/api/bookings/${id}/reschedule`, headers: bearer(who.token), payload: { slot_id: slotId } });
+    const target = await afternoonSlot(15);
+    // Someone else's booking does not exist for them.
+    const foreign = await move(await customer(), target.id);
+    expect([foreign.statusCode, foreign.json().error]).toEqual([404, { code: 'not_found', message: 'Booking not found' }]);
+    // The same slot: nothing to do.
+    const same = await move(owner, booking.slot_id);
+    expect([same.statusCode, same.json().booking.updated_at]).toEqual([200, booking.updated_at]);
+    const missing = await move(owner, '00000000-0000-4000-8000-000000000000');
+    expect([missing.statusCode, missing.json().error]).toEqual([404, { code: 'not_found', message: 'Slot not found' }]);
+    // Into another booking of the same customer at that time.
+    const other = await afternoonSlot(16, 2);
+    expect((await book(owner, { slot_id: other.id, service_type: 'cold_plunge' })).statusCode).toBe(201);
+    const clash = await move(owner, other.id);
+    expect([clash.statusCode, errorCode(clash)]).toEqual([409, 'already_booked']);
+
+    await t.app.inject({ method: 'PUT', url: '/api/admin/settings', headers: bearer(admin.token), payload: { cancellation_window_minutes: 43170 } });
+    try {
+      const late = await move(owner, target.id);
+      expect([late.statusCode, late.json().error]).toEqual([422, {
+        code: 'cancellation_window_passed',
+        message: 'Sessions can be moved online up to 719.5 hours before; please contact us',
+        details: { cancellation_window_minutes: 43170 },
+      }]);
+      const byStaff = await move(operator, target.id);
+      expect([byStaff.statusCode, byStaff.json().booking.slot_id]).toEqual([200, target.id]);
+    } finally {
+      await t.app.inject({ method: 'PUT', url: '/api/admin/settings', headers: bearer(admin.token), payload: { cancellation_window_minutes: 1440 } });
+    }
+    expect((await t.app.inject({ method: 'POST', url: `/api/bookings/${booking.id}/cancel`, headers: bearer(owner.token) })).statusCode).toBe(200);
+    const dead = await move(owner, other.id);
+    expect([dead.statusCode, dead.json().error]).toEqual([409, { code: 'invalid_transition', message: 'A cancelled booking cannot be moved' }]);
   });
 
   it('refuses past slots and slots inside the minimum notice as too_late', async () => {

@@ -7,7 +7,7 @@ import { PaymentProviderError } from '../../src/orders/payment-provider.js';
 import { signBody } from '../../src/payments/signature.js';
 import { bearer, errorCode, signupStaff, startApp, type SignedUp, type TestApp } from '../helpers/app.js';
 import { engines } from '../helpers/db.js';
-import { balance, book, booked, expectIntegrity, grant, makeCustomer, makeSlot, orderRow, readPrices, refund, slotCount, webhookBody } from './support.js';
+import { balance, book, booked, expectIntegrity, grant, makeCustomer, makeSlot, orderLedger, orderRow, readPrices, refund, slotCount, webhookBody } from './support.js';
 
 // Several requests per test on two shared cores, with bcrypt password hashing at sign-up: allow headroom.
 vi.setConfig({ testTimeout: 60_000 });
@@ -209,7 +209,7 @@ describe.each(engines)('PAYMENTS_PROVIDER=bolt on %s', (engine) => {
     expect(await orderRow(t, res.order.id)).toMatchObject({ refunded_cents: 15000, card_refunded_cents: 15000 });
   });
 
-  it('when Bolt fails: booking answers 503 and leaves nothing behind; a card refund answers 503 and refunds nothing', async () => {
+  it('when Bolt fails: booking answers 503 and gives up its order (place and credits back); a card refund answers 503 and refunds nothing', async () => {
     const c = await makeCustomer(t);
     await grant(t, admin, c.id, 30);
     const slotId = await makeSlot(t);
@@ -219,7 +219,15 @@ describe.each(engines)('PAYMENTS_PROVIDER=bolt on %s', (engine) => {
     expect(bolt.seen).toHaveLength(1);
     expect(await slotCount(t, slotId)).toBe(0);
     expect(await balance(t, c.id)).toBe(30);
-    expect((await t.db.query('select 1 from public.orders where user_id = $1', [c.id])).rows).toHaveLength(0);
+    // The checkout is opened after the booking committed: the order stays, failed, as a declined one does.
+    const given = await t.db.query<{ id: string; status: string; reason: string; booking: string }>(
+      `select o.id, o.status::text as status, o.metadata ->> 'failure_reason' as reason,
+              (select b.status::text from public.bookings b where b.order_id = o.id) as booking
+         from public.orders o where o.user_id = $1`,
+      [c.id],
+    );
+    expect(given.rows).toEqual([{ id: expect.any(String), status: 'failed', reason: 'checkout_failed', booking: 'cancelled' }]);
+    expect(await orderLedger(t, given.rows[0]!.id)).toEqual(['refunded:30', 'spent:-30']);
 
     bolt.mode = 'ok';
     const ok = await booked(t, c, { slot_id: slotId, use_credits: 30 });
@@ -234,6 +242,6 @@ describe.each(engines)('PAYMENTS_PROVIDER=bolt on %s', (engine) => {
     const toCredits = await refund(t, admin, ok.order.id, { to: 'credits', amount_cents: 1000 });
     expect(toCredits.statusCode, toCredits.body).toBe(200);
     expect(await balance(t, c.id)).toBe(10);
-    expect((await t.app.inject({ method: 'GET', url: '/api/orders', headers: bearer(c.token) })).json().total).toBe(1);
+    expect((await t.app.inject({ method: 'GET', url: '/api/orders', headers: bearer(c.token) })).json().total).toBe(2);
   });
 });
