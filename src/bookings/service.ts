@@ -2,13 +2,13 @@ import { signedIn } from '../auth/caller.js';
 import * as catalog from '../catalog/repository.js';
 import { quote, type AddOnSelection } from '../catalog/pricing.js';
 import { elevateToService, type Caller, type Database, type Queryable } from '../db/index.js';
-import { AppError, conflict, forbidden, notFound, unprocessable } from '../errors.js';
+import { AppError, conflict, notFound, unprocessable } from '../errors.js';
 import * as profiles from '../profiles/repository.js';
 import type { Address } from '../profiles/repository.js';
 import * as slots from '../slots/repository.js';
 import { atLeast, requireStaff, staffRole } from '../staff/access.js';
-import { isCardRefund, type Order, type RefundDecision } from '../orders/repository.js';
-import { done, type CancellationMoney, type CheckoutLink, type OrderService, type UseCredits } from '../orders/service.js';
+import { done, isCardRefund, type Order, type RefundDecision } from '../orders/repository.js';
+import { type CancellationMoney, type CheckoutLink, type OrderService, type UseCredits } from '../orders/service.js';
 import * as repo from './repository.js';
 
 export interface BookingRequest {
@@ -128,9 +128,12 @@ export class BookingService {
   }
 
   /**
-   * Cancels a booking and says what happened to its money (the rules: api.cancel_booking). One
-   * call, unless the card is to be refunded: then the checks and locks, the provider's refund and
-   * the record run as one transaction, so no concurrent refund can pay the same money twice.
+   * Cancels a booking and says what happened to its money (the rules: api.cancel_booking). Unpaid:
+   * the order fails (credits back). Paid, by the customer (before the window): refunded to where
+   * the business settings say. Paid, by an admin: `refund` is required. Paid, by an operator: the
+   * order goes to the "needs refund" list. One call, unless the card is to be refunded: then the
+   * checks and locks, the provider's refund and the record run as one transaction, so no
+   * concurrent refund can pay the same money out twice.
    */
   async cancel(caller: Caller, id: string, refund?: RefundDecision): Promise<{ booking: repo.Booking; money: CancellationMoney }> {
     signedIn(caller);

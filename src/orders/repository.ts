@@ -207,6 +207,12 @@ export function isCardRefund<T extends object>(result: Planned<T>): result is { 
   return 'card_refund' in result;
 }
 
+/** The result of a call made with the provider's answer, or without a card refund due: never a plan. */
+export function done<T extends object>(result: Planned<T>): T {
+  if (isCardRefund(result)) throw new Error('a card refund was planned where none was expected');
+  return result;
+}
+
 /** The provider's answer to a card refund, for the second call: its refund id, or null when it could not refund. */
 export type CardRefundDone = { refund_id: string | null };
 

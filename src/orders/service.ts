@@ -143,11 +143,11 @@ export class OrderService {
    */
   async decideCancellationRefund(caller: Caller, orderId: string, decision: repo.RefundDecision): Promise<{ order: repo.Order; money: repo.CancellationMoney }> {
     signedIn(caller);
-    if (decision !== 'card') return done(await repo.decideCancellationRefund({ db: this.db, caller }, orderId, decision));
+    if (decision !== 'card') return repo.done(await repo.decideCancellationRefund({ db: this.db, caller }, orderId, decision));
     return this.db.asCaller(caller, async (tx) => {
       const planned = await repo.decideCancellationRefund({ tx, caller }, orderId, decision);
       if (!repo.isCardRefund(planned)) return planned;
-      return done(await repo.decideCancellationRefund({ tx, caller }, orderId, decision, await this.refundCardOrFail(planned.card_refund)));
+      return repo.done(await repo.decideCancellationRefund({ tx, caller }, orderId, decision, await this.refundCardOrFail(planned.card_refund)));
     });
   }
 
@@ -167,17 +167,11 @@ export class OrderService {
   async refund(caller: Caller, orderId: string, request: { amount_cents?: number; to: 'card' | 'credits' }): Promise<repo.Order> {
     signedIn(caller);
     const r = { orderId, to: request.to, amountCents: request.amount_cents };
-    if (request.to === 'credits') return done(await repo.refundOrder({ db: this.db, caller }, r));
+    if (request.to === 'credits') return repo.done(await repo.refundOrder({ db: this.db, caller }, r));
     return this.db.asCaller(caller, async (tx) => {
       const planned = await repo.refundOrder({ tx, caller }, r);
       if (!repo.isCardRefund(planned)) return planned;
-      return done(await repo.refundOrder({ tx, caller }, { ...r, card: await this.refundCardOrFail(planned.card_refund) }));
+      return repo.done(await repo.refundOrder({ tx, caller }, { ...r, card: await this.refundCardOrFail(planned.card_refund) }));
     });
   }
-}
-
-/** The result of a call that writes: a card refund plan here would be a bug (it is planned only without the provider's answer, on the card path). */
-export function done<T extends object>(result: repo.Planned<T>): T {
-  if (repo.isCardRefund(result)) throw new Error('a card refund was planned where none was expected');
-  return result;
 }
