@@ -2,7 +2,6 @@ import type { Database } from '../db/index.js';
 import { unauthorized, validationFailed } from '../errors.js';
 import type { BoltWebhook } from './webhook.js';
 import * as repo from './repository.js';
-import type { PaymentEvent } from './repository.js';
 import { verifySignature } from './signature.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -25,7 +24,7 @@ function parseWebhook(raw: Buffer): BoltWebhook {
 }
 
 /** Bolt's event types, mapped onto what a payment event does to an order. */
-function kindOf(type: string): PaymentEvent['kind'] {
+function kindOf(type: string): repo.PaymentEvent['kind'] {
   if (PAID.has(type)) return 'captured';
   if (FAILED.has(type)) return 'failed';
   if (type === 'credit') return 'refunded';
