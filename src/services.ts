@@ -1,6 +1,5 @@
 import { AuthService } from './auth/service.js';
 import { AccessTokens } from './auth/tokens.js';
-import * as bookingsRepo from './bookings/repository.js';
 import { BookingService } from './bookings/service.js';
 import { CatalogService } from './catalog/service.js';
 import type { Config } from './config.js';
@@ -46,12 +45,7 @@ export function buildServices(config: Config, db: Database, overrides: ServiceOv
     jwks: config.authJwksUrl ? { url: config.authJwksUrl } : undefined,
   });
   const paymentProvider = overrides.paymentProvider ?? createPaymentProvider(config);
-  // Booking statuses are the bookings feature's: orders reach them only through this port.
-  const orders = new OrderService(db, paymentProvider, {
-    confirm: bookingsRepo.confirmBookingsOfOrder,
-    cancel: bookingsRepo.cancelBookingsOfOrder,
-    allCancelled: bookingsRepo.allBookingsCancelled,
-  });
+  const orders = new OrderService(db, paymentProvider);
   return {
     auth: new AuthService(db, tokens, { refreshTokenTtl: config.refreshTokenTtl, rateLimitPerMinute: config.authRateLimitPerMinute }),
     profiles: new ProfileService(db),
@@ -63,7 +57,7 @@ export function buildServices(config: Config, db: Database, overrides: ServiceOv
     paymentProvider,
     orders,
     bookings: new BookingService(db, orders),
-    webhooks: new PaymentWebhooks(db, orders, config.payments.signingSecret),
+    webhooks: new PaymentWebhooks(db, config.payments.signingSecret),
     referrals: new ReferralService(db, { publicUrl: config.publicUrl, invitesPerDay: config.referralInvitesPerDay }),
   };
 }

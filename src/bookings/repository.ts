@@ -1,6 +1,7 @@
 import type { Caller, Database, Queryable } from '../db/index.js';
 import { orderFromJson, type Order, type OrderJson } from '../orders/repository.js';
 import type { Address } from '../profiles/repository.js';
+import { callApi, isCardRefund, type CancellationMoney, type CardRefundDone, type Planned, type RefundDecision, type Via } from '../orders/repository.js';
 
 export type BookingStatus = 'scheduled' | 'confirmed' | 'completed' | 'cancelled';
 
@@ -131,37 +132,21 @@ export async function listBookings(tx: Queryable, f: BookingFilter): Promise<{ b
   return { bookings: rows, total: count.rows[0]?.total ?? 0 };
 }
 
-export async function setStatus(tx: Queryable, id: string, status: BookingStatus): Promise<Booking | undefined> {
-  const { rows } = await tx.query<Booking>(
-    `update public.bookings b set status = $2 where b.id = $1 returning ${columns}`,
-    [id, status],
-  );
-  return rows[0];
-}
-
-/** Cancels the live bookings of an order that failed (declined, expired, cancelled unpaid), freeing their places. */
-export async function cancelBookingsOfOrder(tx: Queryable, orderId: string): Promise<number> {
-  const { rowCount } = await tx.query(
-    "update public.bookings set status = 'cancelled' where order_id = $1 and status in ('scheduled', 'confirmed')",
-    [orderId],
-  );
-  return rowCount;
-}
-
-/** Confirms the scheduled bookings of an order that was paid. */
-export async function confirmBookingsOfOrder(tx: Queryable, orderId: string): Promise<number> {
-  const { rowCount } = await tx.query(
-    "update public.bookings set status = 'confirmed' where order_id = $1 and status = 'scheduled'",
-    [orderId],
-  );
-  return rowCount;
-}
-
-/** Are all bookings of this order cancelled (and has it any)? */
-export async function allBookingsCancelled(tx: Queryable, orderId: string): Promise<boolean> {
-  const { rows } = await tx.query<{ done: boolean }>(
-    `select count(*) > 0 and bool_and(b.status = 'cancelled') as done from public.bookings b where b.order_id = $1`,
-    [orderId],
-  );
-  return rows[0]?.done ?? false;
+/**
+ * Cancels a booking and settles its money (api.cancel_booking). Returns a card refund plan,
+ * having written nothing, when the card is to be refunded and `card` (the provider's answer) is
+ * not given yet: see OrderService.refundCard.
+ */
+export async function cancelBooking(
+  via: Via,
+  id: string,
+  refund: RefundDecision | undefined,
+  card?: CardRefundDone,
+): Promise<Planned<{ booking: Booking; money: CancellationMoney }>> {
+  const result = await callApi<Planned<{ booking: BookingJson; money: CancellationMoney }>>(via, 'api.cancel_booking', [
+    id,
+    refund ?? null,
+    card ? JSON.stringify(card) : null,
+  ]);
+  return isCardRefund(result) ? result : { booking: fromJson(result.booking), money: result.money };
 }

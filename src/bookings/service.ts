@@ -1,11 +1,13 @@
 import { signedIn } from '../auth/caller.js';
 import * as catalog from '../catalog/repository.js';
 import { elevateToService, type Caller, type Database, type Queryable } from '../db/index.js';
-import { conflict, forbidden, notFound, unprocessable } from '../errors.js';
+import { AppError, conflict, forbidden, notFound, unprocessable } from '../errors.js';
+import * as profiles from '../profiles/repository.js';
 import type { Address } from '../profiles/repository.js';
-import { atLeast, staffRole } from '../staff/access.js';
-import type { Order, RefundDecision } from '../orders/repository.js';
-import { nothingPaid, refundableCents, type CancellationMoney, type CheckoutLink, type OrderService, type UseCredits } from '../orders/service.js';
+import * as slots from '../slots/repository.js';
+import { atLeast, requireStaff, staffRole } from '../staff/access.js';
+import { done, isCardRefund, type Order, type RefundDecision } from '../orders/repository.js';
+import { type CancellationMoney, type CheckoutLink, type OrderService, type UseCredits } from '../orders/service.js';
 import * as repo from './repository.js';
 
 /** Add-ons as a booking stores them: `{family: true, extra_visits: 2}`. */
@@ -81,40 +83,21 @@ export class BookingService {
   }
 
   /**
-   * Cancels a booking and says what happened to its money. Unpaid: the order fails (credits
-   * back). Paid, by the customer (before the window): refunded automatically to where the
-   * business settings say. Paid, by an admin: `refund` is required (card, credits or none).
-   * Paid, by an operator (who may not refund): the order goes to the "needs refund" list, as it
-   * does when the provider cannot refund the card right now. Nothing paid is left undecided.
+   * Cancels a booking and says what happened to its money (the rules: api.cancel_booking). Unpaid:
+   * the order fails (credits back). Paid, by the customer (before the window): refunded to where
+   * the business settings say. Paid, by an admin: `refund` is required. Paid, by an operator: the
+   * order goes to the "needs refund" list. One call, unless the card is to be refunded: then the
+   * checks and locks, the provider's refund and the record run as one transaction, so no
+   * concurrent refund can pay the same money out twice.
    */
   async cancel(caller: Caller, id: string, refund?: RefundDecision): Promise<{ booking: repo.Booking; money: CancellationMoney }> {
-    const userId = signedIn(caller);
+    signedIn(caller);
+    const result = await repo.cancelBooking({ db: this.db, caller }, id, refund);
+    if (!isCardRefund(result)) return result;
     return this.db.asCaller(caller, async (tx) => {
-      // Visibility (RLS) first, without locks; then lock in the order payments use (order, then
-      // booking), so a cancel racing a payment webhook or the expiry sweep cannot deadlock.
-      const { booking: seen, role, staff, settings } = await this.loadForChange(tx, id, false);
-      const admin = atLeast(role, 'admin');
-      if (refund !== undefined && !admin) throw forbidden('Only admins decide how a cancellation is refunded');
-      // Privileged step: customers cannot write status or refunds.
-      await elevateToService(tx);
-      const order = seen.order_id ? await this.orders.lock(tx, seen.order_id) : undefined;
-      const booking = (await repo.findBooking(tx, id, true))!;
-      if (booking.status === 'cancelled' || booking.status === 'completed') {
-        throw conflict(`A ${booking.status} booking cannot be cancelled`, undefined, 'invalid_transition');
-      }
-      if (!staff) assertOutsideWindow(booking, settings, 'cancelled');
-      const paid = order?.status === 'paid' && refundableCents(order) > 0 && !order.cancellation_refund;
-      if (paid && admin && refund === undefined) {
-        throw unprocessable('This booking was paid: say how to refund it ("card", "credits" or "none")', { field: 'refund' }, 'refund_decision_required');
-      }
-      let money = nothingPaid(order);
-      if (order?.status === 'pending') money = await this.orders.cancelUnpaid(tx, order);
-      const cancelled = (await repo.setStatus(tx, id, 'cancelled'))!;
-      if (paid && (await repo.allBookingsCancelled(tx, order.id))) {
-        const decision = staff ? refund : settings.cancellation_refund_to;
-        money = await this.orders.settleCancellation(tx, order, decision, { decidedBy: userId, providerDown: 'list' });
-      }
-      return { booking: cancelled, money };
+      const planned = await repo.cancelBooking({ tx, caller }, id, refund);
+      if (!isCardRefund(planned)) return planned;
+      return done(await repo.cancelBooking({ tx, caller }, id, refund, await this.orders.refundCard(planned.card_refund)));
     });
   }
 

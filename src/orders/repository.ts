@@ -1,4 +1,5 @@
-import { SERVICE_ROLE, type Database, type Queryable } from '../db/index.js';
+import { becomeCaller } from '../db/caller.js';
+import { SERVICE_ROLE, type Caller, type Database, type Queryable } from '../db/index.js';
 
 export type OrderStatus = 'pending' | 'paid' | 'failed' | 'refunded';
 
@@ -80,11 +81,6 @@ export async function findOrder(tx: Queryable, id: string, lock = false): Promis
   return rows[0];
 }
 
-export async function findOrderByCheckout(tx: Queryable, checkoutId: string): Promise<Order | undefined> {
-  const { rows } = await tx.query<Order>(`select ${columns} from public.orders o where o.bolt_checkout_id = $1`, [checkoutId]);
-  return rows[0];
-}
-
 export async function listOrders(
   tx: Queryable,
   f: { status?: OrderStatus; customer?: string; limit: number; offset: number },
@@ -99,83 +95,7 @@ export async function listOrders(
   return { orders: rows, total: count.rows[0]?.total ?? 0 };
 }
 
-export async function setStatus(tx: Queryable, id: string, status: OrderStatus, metadata: Record<string, unknown>): Promise<Order> {
-  const { rows } = await tx.query<Order>(
-    `update public.orders o set status = $2, metadata = o.metadata || $3::jsonb where o.id = $1 returning ${columns}`,
-    [id, status, JSON.stringify(metadata)],
-  );
-  return rows[0]!;
-}
-
-/** Adds staff-only flags (needs_review, …) to an order: order_flags, which customers cannot read. */
-export async function flagForStaff(tx: Queryable, id: string, flags: Record<string, unknown>): Promise<void> {
-  await tx.query(
-    `insert into public.order_flags as f (order_id, flags) values ($1, $2::jsonb)
-     on conflict (order_id) do update set flags = f.flags || excluded.flags`,
-    [id, JSON.stringify(flags)],
-  );
-}
-
-/** The order, locked, when it is still pending but its checkout has expired (by the database clock). */
-export async function lockIfExpired(tx: Queryable, id: string): Promise<Order | undefined> {
-  const { rows } = await tx.query<Order>(
-    `select ${columns} from public.orders o
-      where o.id = $1 and o.status = 'pending' and o.expires_at <= now()
-      for update`,
-    [id],
-  );
-  return rows[0];
-}
-
-/** Unpaid orders past their expiry, locked; rows another process is already expiring are skipped. */
-export async function lockExpiredPending(tx: Queryable, limit: number): Promise<Order[]> {
-  const { rows } = await tx.query<Order>(
-    `select ${columns} from public.orders o
-      where o.status = 'pending' and o.expires_at <= now()
-      order by o.expires_at limit $1 for update skip locked`,
-    [limit],
-  );
-  return rows;
-}
-
-/** Records a refund; the database applies it to the order (and the ledger for credits). */
-export async function insertRefund(
-  tx: Queryable,
-  r: { orderId: string; amountCents: number; destination: 'card' | 'credits'; providerRefundId?: string; createdBy?: string },
-): Promise<{ id: string } | undefined> {
-  const { rows } = await tx.query<{ id: string }>(
-    `insert into public.refunds (order_id, amount_cents, destination, provider_refund_id, created_by)
-     values ($1, $2, $3, $4, $5)
-     on conflict (provider_refund_id) do nothing
-     returning id`,
-    [r.orderId, r.amountCents, r.destination, r.providerRefundId ?? null, r.createdBy ?? null],
-  );
-  return rows[0];
-}
-
-/** Is this provider refund (credit transaction) already recorded? Our own card refunds are, before Bolt's webhook echoes them. */
-export async function refundRecorded(tx: Queryable, providerRefundId: string): Promise<boolean> {
-  const { rows } = await tx.query('select 1 from public.refunds where provider_refund_id = $1', [providerRefundId]);
-  return rows.length > 0;
-}
-
 export type RefundDecision = 'card' | 'credits' | 'none';
-
-/** Records what was decided about the money of a cancelled paid order (once: null → decision). */
-export async function recordCancellationRefund(
-  tx: Queryable,
-  orderId: string,
-  decision: RefundDecision,
-  decidedBy: string | null,
-): Promise<Order> {
-  await tx.query(`update public.order_flags set flags = flags - 'cancellation_refund_error' where order_id = $1`, [orderId]);
-  const { rows } = await tx.query<Order>(
-    `update public.orders o set cancellation_refund = $2, cancellation_refund_at = now(), cancellation_refund_by = $3
-      where o.id = $1 returning ${columns}`,
-    [orderId, decision, decidedBy],
-  );
-  return rows[0]!;
-}
 
 export interface RefundNeeded {
   order: Order;
@@ -222,4 +142,100 @@ export async function listRefundsNeeded(tx: Queryable, limit: number, offset: nu
   }));
   const count = await tx.query<{ total: number }>(`select count(*)::int as total from public.orders o where ${where}`);
   return { items, total: count.rows[0]?.total ?? 0 };
+}
+
+/** What happened to the money when a booking was cancelled (the cancel response says it). */
+export interface CancellationMoney {
+  /**
+   * nothing_paid: no order, or nothing left to refund; payment_cancelled: the unpaid order failed
+   * (credits spent on it came back); refunded: refunded now; kept: staff decided no refund;
+   * refund_needed: on the staff "needs refund" list (no decision yet, or the provider was down).
+   */
+  outcome: 'nothing_paid' | 'payment_cancelled' | 'refunded' | 'kept' | 'refund_needed';
+  refund_to: RefundDecision | null;
+  /** Cents refunded to the card now. */
+  card_cents: number;
+  /** Credits given back now (a refund to credits, or the credits an unpaid order had spent). */
+  credits: number;
+  order_id: string | null;
+  order_status: OrderStatus | null;
+  message: string;
+}
+
+/**
+ * What a card refund needs. An api function returns it, having written nothing, when the card is
+ * to be refunded: the server calls the provider inside the same transaction (the order stays
+ * locked) and calls the function again with the provider's answer.
+ */
+export interface CardRefundPlan {
+  order_id: string;
+  amount_cents: number;
+  /** The provider's reference of the captured payment; null when there is none. */
+  transaction_reference: string | null;
+}
+
+export type Planned<T> = T | { card_refund: CardRefundPlan };
+
+export function isCardRefund<T extends object>(result: Planned<T>): result is { card_refund: CardRefundPlan } {
+  return 'card_refund' in result;
+}
+
+/** The result of a call made with the provider's answer, or without a card refund due: never a plan. */
+export function done<T extends object>(result: Planned<T>): T {
+  if (isCardRefund(result)) throw new Error('a card refund was planned where none was expected');
+  return result;
+}
+
+/** The provider's answer to a card refund, for the second call: its refund id, or null when it could not refund. */
+export type CardRefundDone = { refund_id: string | null };
+
+/**
+ * Where an api function runs as the caller: in one round trip of its own (`Database.call`), or
+ * inside an open transaction (the card-refund path, which holds the order's lock across the
+ * provider call).
+ */
+export type Via = { db: Database; caller: Caller } | { tx: Queryable; caller: Caller };
+
+export async function callApi<T>(via: Via, fn: `api.${string}`, args: readonly unknown[]): Promise<T> {
+  if ('db' in via) return via.db.call<T>(via.caller, fn, args);
+  // A previous call may have left the transaction elevated (service_role), and EXECUTE on the
+  // function is checked as the role current when the statement starts: become the caller first.
+  await becomeCaller(via.tx, via.caller);
+  const { rows } = await via.tx.query<{ result: T }>(`select ${fn}(${args.map((_, i) => `$${i + 1}`).join(', ')}) as result`, args);
+  return rows[0]!.result;
+}
+
+/** Admin refund to credits or the card (api.refund_order); the card path returns a plan first. */
+export async function refundOrder(
+  via: Via,
+  r: { orderId: string; to: 'card' | 'credits'; amountCents?: number; card?: CardRefundDone },
+): Promise<Planned<Order>> {
+  const result = await callApi<Planned<OrderJson>>(via, 'api.refund_order', [r.orderId, r.to, r.amountCents ?? null, r.card ? JSON.stringify(r.card) : null]);
+  return isCardRefund(result) ? result : orderFromJson(result);
+}
+
+/** Admin decision about the money of a cancelled paid order (api.decide_cancellation_refund). */
+export async function decideCancellationRefund(
+  via: Via,
+  orderId: string,
+  decision: RefundDecision,
+  card?: CardRefundDone,
+): Promise<Planned<{ order: Order; money: CancellationMoney }>> {
+  const result = await callApi<Planned<{ order: OrderJson; money: CancellationMoney }>>(via, 'api.decide_cancellation_refund', [
+    orderId,
+    decision,
+    card ? JSON.stringify(card) : null,
+  ]);
+  return isCardRefund(result) ? result : { order: orderFromJson(result.order), money: result.money };
+}
+
+/** Fails up to `batch` unpaid orders past their expiry (service role); how many. */
+export async function expireUnpaid(db: Database, caller: Caller, batch: number): Promise<number> {
+  return db.call<number>(caller, 'api.expire_unpaid_orders', [batch]);
+}
+
+/** The order behind a provider checkout, expired on the spot when its checkout has expired (service role). */
+export async function openCheckout(db: Database, caller: Caller, provider: string, checkoutId: string): Promise<{ order: Order; expired: boolean } | undefined> {
+  const result = await db.call<{ order: OrderJson; expired: boolean } | null>(caller, 'api.open_checkout', [provider, checkoutId]);
+  return result ? { order: orderFromJson(result.order), expired: result.expired } : undefined;
 }

@@ -1,85 +1,35 @@
 import { signedIn } from '../auth/caller.js';
 import * as credits from '../credits/repository.js';
-import { SERVICE_ROLE, elevateToService, type Caller, type Database, type Queryable } from '../db/index.js';
-import { AppError, conflict, notFound, unprocessable } from '../errors.js';
+import { SERVICE_ROLE, type Caller, type Database, type Queryable } from '../db/index.js';
+import { AppError, notFound, unprocessable } from '../errors.js';
+import * as profiles from '../profiles/repository.js';
 import { atLeast, requireStaff, staffRole } from '../staff/access.js';
 import { PaymentProviderError, type PaymentProvider } from './payment-provider.js';
 import * as repo from './repository.js';
 
+export type { CancellationMoney } from './repository.js';
+
 /** How many credits to spend: a number, or "all" that can be used on this order. */
 export type UseCredits = number | 'all' | undefined;
-
-/** What happened to the money when a booking was cancelled (the cancel response says it). */
-export interface CancellationMoney {
-  /**
-   * nothing_paid: no order, or nothing left to refund; payment_cancelled: the unpaid order failed
-   * (credits spent on it came back); refunded: refunded now; kept: staff decided no refund;
-   * refund_needed: on the staff "needs refund" list (no decision yet, or the provider was down).
-   */
-  outcome: 'nothing_paid' | 'payment_cancelled' | 'refunded' | 'kept' | 'refund_needed';
-  refund_to: repo.RefundDecision | null;
-  /** Cents refunded to the card now. */
-  card_cents: number;
-  /** Credits given back now (a refund to credits, or the credits an unpaid order had spent). */
-  credits: number;
-  order_id: string | null;
-  order_status: repo.OrderStatus | null;
-  message: string;
-}
-
-export const nothingPaid = (order?: repo.Order): CancellationMoney => ({
-  outcome: 'nothing_paid',
-  refund_to: null,
-  card_cents: 0,
-  credits: 0,
-  order_id: order?.id ?? null,
-  order_status: order?.status ?? null,
-  message: 'Nothing was paid, so nothing is refunded',
-});
-
-/** Cents of an order not yet refunded (card and credits together). */
-export const refundableCents = (o: repo.Order) => o.amount + o.credits_applied * 100 - o.refunded_cents;
 
 export interface CheckoutLink {
   provider: 'fake' | 'bolt';
   url: string;
 }
 
-
-/**
- * What an order's outcome does to its bookings. Booking statuses belong to the bookings feature:
- * its repository provides these (wired in services.ts), so orders never import bookings.
- */
-export interface OrderBookings {
-  /** A paid order: its scheduled bookings become confirmed. */
-  confirm(tx: Queryable, orderId: string): Promise<unknown>;
-  /** A failed order: its live bookings are cancelled, freeing their places. */
-  cancel(tx: Queryable, orderId: string): Promise<unknown>;
-  /** Has the order bookings, all of them cancelled? */
-  allCancelled(tx: Queryable, orderId: string): Promise<boolean>;
-}
-
-/** A captured payment, as the provider's webhook reports it. */
-export interface CapturedPayment {
-  transactionId: string;
-  /** The provider's reference of the transaction, kept for refunding it. */
-  reference: string;
-  /** Cents captured (unchecked: it comes from the webhook body). */
-  amount: number | undefined;
-}
-
-/**
- * The one door to orders: opening them for bookings, applying payment events, expiring them,
- * refunds. Payments, bookings and the sweeper change orders only through here.
- */
 const cardRefundUnavailable = () =>
   new AppError(503, 'payment_provider_unavailable', 'The card refund could not be made right now; nothing was refunded');
 
+/**
+ * The one door to orders: opening them for bookings, expiring them, refunds. The money rules
+ * (payment events, expiry, refunds, cancellation refunds) are database functions in `api`
+ * (supabase/migrations/20251203110000_api_orders.sql); this service calls them and talks to the
+ * payment provider, which a card refund needs between two calls of one transaction.
+ */
 export class OrderService {
   constructor(
     private readonly db: Database,
     private readonly provider: PaymentProvider,
-    private readonly bookings: OrderBookings,
   ) {}
 
   /** The provider new orders are paid through (a booking's pending order records it). */
@@ -106,113 +56,39 @@ export class OrderService {
     return { order, checkout: { provider: checkout.provider, url: checkout.url } };
   }
 
-  /** The order, locked for a status change (in a service-role transaction); undefined when there is none. */
-  async lock(tx: Queryable, orderId: string): Promise<repo.Order | undefined> {
-    return repo.findOrder(tx, orderId, true);
-  }
-
-  /** The order behind a provider checkout id, read as the service role (the checkout id is the capability). */
-  async byCheckout(checkoutId: string): Promise<repo.Order | undefined> {
-    return this.db.asCaller(SERVICE_ROLE, (tx) => repo.findOrderByCheckout(tx, checkoutId));
-  }
-
   /**
-   * The provider captured a payment of this locked order. Out-of-order or late events never move
-   * it backwards: money for an order we gave up on is flagged for staff, as is a wrong amount.
+   * Refunds a planned amount to the card through the provider (called inside the transaction
+   * that holds the order's lock). The provider's refund id, or null when it could not refund
+   * (unreachable, or no card payment reference to refund).
    */
-  async paymentCaptured(tx: Queryable, locked: repo.Order, payment: CapturedPayment): Promise<'paid' | 'no_change' | 'late_payment' | 'amount_mismatch'> {
-    let order = locked;
-    // Past its expiry a pending order is expired now, as the sweep would: its place may be gone.
-    const expired = order.status === 'pending' && (await repo.lockIfExpired(tx, order.id));
-    if (expired) order = await this.fail(tx, expired, 'expired');
-    if (order.status !== 'pending') {
-      if (order.status === 'failed') {
-        // Money arrived for an order we gave up on (e.g. expired): staff must look at it.
-        await repo.flagForStaff(tx, order.id, { needs_review: true, late_payment_reference: payment.reference });
-        return 'late_payment';
-      }
-      return 'no_change';
+  async refundCard(plan: repo.CardRefundPlan): Promise<repo.CardRefundDone> {
+    if (plan.transaction_reference === null) return { refund_id: null };
+    try {
+      const { refundId } = await this.provider.refund({ orderId: plan.order_id, transactionReference: plan.transaction_reference, amountCents: plan.amount_cents });
+      return { refund_id: refundId };
+    } catch (err) {
+      if (err instanceof PaymentProviderError) return { refund_id: null };
+      throw err;
     }
-    if (payment.amount !== order.amount) {
-      await repo.flagForStaff(tx, order.id, { needs_review: true, amount_mismatch: payment.amount ?? null });
-      return 'amount_mismatch';
-    }
-    await this.markPaid(tx, order, { bolt_transaction_id: payment.transactionId, bolt_transaction_reference: payment.reference });
-    return 'paid';
   }
 
-  /** The provider declined or voided the payment of this locked order. */
-  async paymentFailed(tx: Queryable, order: repo.Order): Promise<'failed' | 'no_change'> {
-    if (order.status !== 'pending') return 'no_change';
-    await this.fail(tx, order, 'declined');
-    return 'failed';
+  /** Like refundCard, for admin refunds: 503 when the provider cannot refund (nothing changes). */
+  private async refundCardOrFail(plan: repo.CardRefundPlan): Promise<repo.CardRefundDone> {
+    const done = await this.refundCard(plan);
+    if (done.refund_id === null) throw cardRefundUnavailable();
+    return done;
   }
 
-  /**
-   * The provider refunded to the card (this order locked): our own refunds are already recorded
-   * (their echo changes nothing); one made elsewhere is recorded, unless it exceeds what was paid.
-   */
-  async cardRefunded(
-    tx: Queryable,
-    order: repo.Order,
-    refund: { refundId: string; amount: number | undefined },
-  ): Promise<'refunded' | 'no_change' | 'ignored' | 'refund_exceeds_paid'> {
-    const { amount } = refund;
-    if (order.status !== 'paid' && order.status !== 'refunded') return 'no_change';
-    if (typeof amount !== 'number' || !Number.isInteger(amount) || amount <= 0) return 'ignored';
-    // The echo of a refund we made ourselves is already counted: not an excess to review.
-    if (await repo.refundRecorded(tx, refund.refundId)) return 'no_change';
-    const paidTotal = order.amount + order.credits_applied * 100;
-    if (order.card_refunded_cents + amount > order.amount || order.refunded_cents + amount > paidTotal) {
-      await repo.flagForStaff(tx, order.id, { needs_review: true, excess_refund: refund.refundId });
-      return 'refund_exceeds_paid';
-    }
-    const inserted = await repo.insertRefund(tx, { orderId: order.id, amountCents: amount, destination: 'card', providerRefundId: refund.refundId });
-    return inserted ? 'refunded' : 'no_change';
+  /** The order behind a provider checkout, expired on the spot when its checkout has expired (one call). */
+  async orderAtCheckout(provider: string, checkoutId: string): Promise<{ order: repo.Order; expired: boolean } | undefined> {
+    return repo.openCheckout(this.db, SERVICE_ROLE, provider, checkoutId);
   }
 
-  /** Payment captured: the order is paid and its booking confirmed. Order must be locked and pending. */
-  private async markPaid(tx: Queryable, order: repo.Order, metadata: Record<string, unknown>): Promise<repo.Order> {
-    const paid = await repo.setStatus(tx, order.id, 'paid', metadata);
-    await this.bookings.confirm(tx, order.id);
-    return paid;
-  }
-
-  /**
-   * Payment declined, order expired or booking cancelled before paying: the order fails, its
-   * booking is cancelled (freeing the place) and the credits it spent come back, once.
-   * The order must be locked and pending.
-   */
-  private async fail(tx: Queryable, order: repo.Order, reason: 'declined' | 'expired' | 'cancelled'): Promise<repo.Order> {
-    const failed = await repo.setStatus(tx, order.id, 'failed', { failure_reason: reason });
-    await this.bookings.cancel(tx, order.id);
-    if (order.credits_applied > 0) {
-      await credits.addLedgerEntry(tx, { user_id: order.user_id, amount: order.credits_applied, type: 'refunded', description: `Credits returned: order ${reason}`, reference_id: order.id });
-    }
-    return failed;
-  }
-
-  /**
-   * Expires this order on the spot when its checkout has expired but the sweep has not got to it
-   * yet (the same path as the sweep). True when the order is (now) expired that way.
-   */
-  async expireIfDue(orderId: string): Promise<boolean> {
-    return this.db.asCaller(SERVICE_ROLE, async (tx) => {
-      const order = await repo.lockIfExpired(tx, orderId);
-      if (order) await this.fail(tx, order, 'expired');
-      return order !== undefined;
-    });
-  }
-
-  /** Fails every unpaid order past its expiry. Safe to run from many processes at once. */
+  /** Fails every unpaid order past its expiry, one call per batch. Safe to run from many processes at once. */
   async expireUnpaid(batch = 100): Promise<number> {
     let total = 0;
     for (;;) {
-      const expired = await this.db.asCaller(SERVICE_ROLE, async (tx) => {
-        const due = await repo.lockExpiredPending(tx, batch);
-        for (const order of due) await this.fail(tx, order, 'expired');
-        return due.length;
-      });
+      const expired = await repo.expireUnpaid(this.db, SERVICE_ROLE, batch);
       total += expired;
       if (expired < batch) return total;
     }
@@ -233,88 +109,18 @@ export class OrderService {
     return order;
   }
 
-  /** Unpaid order of a cancelled booking: it fails and the credits it spent come back. */
-  async cancelUnpaid(tx: Queryable, order: repo.Order): Promise<CancellationMoney> {
-    const failed = await this.fail(tx, order, 'cancelled');
-    return {
-      outcome: 'payment_cancelled',
-      refund_to: null,
-      card_cents: 0,
-      credits: order.credits_applied,
-      order_id: order.id,
-      order_status: failed.status,
-      message: order.credits_applied > 0 ? `The payment was cancelled; ${order.credits_applied} credits are back` : 'The payment was cancelled; nothing was charged',
-    };
-  }
-
   /**
-   * The money of a paid order whose bookings are all cancelled (order locked, service role): all
-   * that is left goes back to the card (the part paid in credits as credits) or all to credits,
-   * or stays ('none'). No decision, or a card refund the provider cannot make now, leaves the
-   * order on the staff "needs refund" list (`providerDown: 'list'`), or fails (`'throw'`).
+   * Admin: decides the refund of a paid order whose bookings are all cancelled (from the "needs
+   * refund" list). Credits or none: one call. Card: the checks and the order's lock, the
+   * provider, then the record, in one transaction (503 when the provider cannot refund).
    */
-  async settleCancellation(
-    tx: Queryable,
-    order: repo.Order,
-    decision: repo.RefundDecision | undefined,
-    opts: { decidedBy: string | null; providerDown: 'list' | 'throw' },
-  ): Promise<CancellationMoney> {
-    const left = refundableCents(order);
-    if (order.status !== 'paid' || left <= 0 || order.cancellation_refund) return nothingPaid(order);
-    const needed = async (reason: string, message: string): Promise<CancellationMoney> => {
-      // Why no refund was made is for staff only: kept with the order's staff flags, not in metadata.
-      await repo.flagForStaff(tx, order.id, { cancellation_refund_error: reason });
-      return { outcome: 'refund_needed', refund_to: decision ?? null, card_cents: 0, credits: 0, order_id: order.id, order_status: order.status, message };
-    };
-    if (!decision) return needed('staff_decision_needed', 'The booking was paid; an admin will decide about the refund');
-    let card = 0;
-    if (decision === 'card') card = Math.min(order.amount - order.card_refunded_cents, left);
-    const creditCents = decision === 'none' ? 0 : Math.floor((left - card) / 100) * 100;
-    if (card > 0) {
-      const reference = order.metadata.bolt_transaction_reference;
-      let providerRefundId: string;
-      try {
-        if (typeof reference !== 'string') throw new PaymentProviderError('No card payment reference');
-        providerRefundId = (await this.provider.refund({ orderId: order.id, transactionReference: reference, amountCents: card })).refundId;
-      } catch (err) {
-        if (!(err instanceof PaymentProviderError)) throw err;
-        if (opts.providerDown === 'throw') throw cardRefundUnavailable();
-        return needed('payment_provider_unavailable', 'The card refund could not be made right now; staff will refund it');
-      }
-      await repo.insertRefund(tx, { orderId: order.id, amountCents: card, destination: 'card', providerRefundId, createdBy: opts.decidedBy ?? undefined });
-    }
-    if (creditCents > 0) {
-      await repo.insertRefund(tx, { orderId: order.id, amountCents: creditCents, destination: 'credits', createdBy: opts.decidedBy ?? undefined });
-    }
-    const after = await repo.recordCancellationRefund(tx, order.id, decision, opts.decidedBy);
-    const credits = creditCents / 100;
-    return {
-      outcome: decision === 'none' ? 'kept' : 'refunded',
-      refund_to: decision,
-      card_cents: card,
-      credits,
-      order_id: order.id,
-      order_status: after.status,
-      message:
-        decision === 'none'
-          ? 'No refund'
-          : [card > 0 ? `$${(card / 100).toFixed(2)} back to the card` : '', credits > 0 ? `${credits} credits back` : ''].filter(Boolean).join(' and ') || 'Nothing left to refund',
-    };
-  }
-
-  /** Admin: decides the refund of a paid order whose bookings are all cancelled (from the "needs refund" list). */
-  async decideCancellationRefund(caller: Caller, orderId: string, decision: repo.RefundDecision): Promise<{ order: repo.Order; money: CancellationMoney }> {
+  async decideCancellationRefund(caller: Caller, orderId: string, decision: repo.RefundDecision): Promise<{ order: repo.Order; money: repo.CancellationMoney }> {
+    signedIn(caller);
+    if (decision !== 'card') return repo.done(await repo.decideCancellationRefund({ db: this.db, caller }, orderId, decision));
     return this.db.asCaller(caller, async (tx) => {
-      const adminId = signedIn(caller);
-      await requireStaff(tx, caller, 'admin');
-      await elevateToService(tx);
-      const order = await repo.findOrder(tx, orderId, true);
-      if (!order) throw notFound('Order');
-      if (order.cancellation_refund) throw conflict(`Already decided: ${order.cancellation_refund}`, { decision: order.cancellation_refund }, 'refund_already_decided');
-      if (order.status !== 'paid') throw conflict(`A ${order.status} order has nothing to refund`, { status: order.status }, 'order_not_paid');
-      if (!(await this.bookings.allCancelled(tx, order.id))) throw conflict('The order still has a booking that is not cancelled', undefined, 'booking_not_cancelled');
-      const money = await this.settleCancellation(tx, order, decision, { decidedBy: adminId, providerDown: 'throw' });
-      return { order: (await repo.findOrder(tx, order.id))!, money };
+      const planned = await repo.decideCancellationRefund({ tx, caller }, orderId, decision);
+      if (!repo.isCardRefund(planned)) return planned;
+      return repo.done(await repo.decideCancellationRefund({ tx, caller }, orderId, decision, await this.refundCardOrFail(planned.card_refund)));
     });
   }
 
@@ -327,38 +133,18 @@ export class OrderService {
   }
 
   /**
-   * Admin refund, partial or full, to the card (through the provider) or to credits (one
-   * `refunded` ledger row). The database refuses refunding more than was paid in total.
+   * Admin refund, partial or full, to credits (one call) or to the card (the checks and the
+   * order's lock, the provider, then the record, in one transaction). The database refuses
+   * refunding more than was paid in total.
    */
   async refund(caller: Caller, orderId: string, request: { amount_cents?: number; to: 'card' | 'credits' }): Promise<repo.Order> {
+    signedIn(caller);
+    const r = { orderId, to: request.to, amountCents: request.amount_cents };
+    if (request.to === 'credits') return repo.done(await repo.refundOrder({ db: this.db, caller }, r));
     return this.db.asCaller(caller, async (tx) => {
-      const adminId = signedIn(caller);
-      await requireStaff(tx, caller, 'admin');
-      await elevateToService(tx);
-      const order = await repo.findOrder(tx, orderId, true);
-      if (!order) throw notFound('Order');
-      if (order.status !== 'paid') {
-        throw conflict(order.status === 'refunded' ? 'This order is already fully refunded' : `A ${order.status} order cannot be refunded`, { status: order.status }, 'order_not_paid');
-      }
-      const paidTotal = order.amount + order.credits_applied * 100;
-      const refundable = request.to === 'card' ? order.amount - order.card_refunded_cents : paidTotal - order.refunded_cents;
-      const amount = request.amount_cents ?? Math.min(refundable, paidTotal - order.refunded_cents);
-      if (amount <= 0 || amount > refundable || amount > paidTotal - order.refunded_cents) {
-        throw unprocessable(`At most ${Math.min(refundable, paidTotal - order.refunded_cents)} cents can be refunded ${request.to === 'card' ? 'to the card' : ''}`.trim(), { refundable: Math.min(refundable, paidTotal - order.refunded_cents) }, 'refund_exceeds_paid');
-      }
-      let providerRefundId: string | undefined;
-      if (request.to === 'card') {
-        const reference = order.metadata.bolt_transaction_reference;
-        if (typeof reference !== 'string') throw conflict('This order has no card payment to refund', undefined, 'no_card_payment');
-        try {
-          providerRefundId = (await this.provider.refund({ orderId: order.id, transactionReference: reference, amountCents: amount })).refundId;
-        } catch (err) {
-          if (err instanceof PaymentProviderError) throw cardRefundUnavailable();
-          throw err;
-        }
-      }
-      await repo.insertRefund(tx, { orderId: order.id, amountCents: amount, destination: request.to, providerRefundId, createdBy: adminId });
-      return (await repo.findOrder(tx, order.id))!;
+      const planned = await repo.refundOrder({ tx, caller }, r);
+      if (!repo.isCardRefund(planned)) return planned;
+      return repo.done(await repo.refundOrder({ tx, caller }, { ...r, card: await this.refundCardOrFail(planned.card_refund) }));
     });
   }
 }

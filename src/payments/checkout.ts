@@ -15,9 +15,7 @@ export class FakeCheckout {
   ) {}
 
   async order(checkoutId: string): Promise<Order> {
-    const order = await this.orders.byCheckout(checkoutId);
-    if (!order || order.provider !== 'fake') throw notFound('Checkout');
-    return order;
+    return (await this.open(checkoutId)).order;
   }
 
   /**
@@ -25,11 +23,15 @@ export class FakeCheckout {
    * an expired pending order is expired on the spot (booking cancelled, credits back) and 410.
    */
   async openOrder(checkoutId: string): Promise<Order> {
-    const order = await this.order(checkoutId);
-    if (order.status === 'pending' && (await this.orders.expireIfDue(order.id))) {
-      throw new AppError(410, 'checkout_expired', 'This checkout has expired; please book again');
-    }
+    const { order, expired } = await this.open(checkoutId);
+    if (expired) throw new AppError(410, 'checkout_expired', 'This checkout has expired; please book again');
     return order;
+  }
+
+  private async open(checkoutId: string): Promise<{ order: Order; expired: boolean }> {
+    const found = await this.orders.orderAtCheckout(this.provider.name, checkoutId);
+    if (!found) throw notFound('Checkout');
+    return found;
   }
 
   async decide(checkoutId: string, decision: 'approve' | 'decline'): Promise<Order> {

@@ -1,7 +1,5 @@
-import { SERVICE_ROLE, type Database, type Queryable } from '../db/index.js';
+import type { Database } from '../db/index.js';
 import { unauthorized, validationFailed } from '../errors.js';
-import type { Order } from '../orders/repository.js';
-import type { OrderService } from '../orders/service.js';
 import type { BoltWebhook } from './webhook.js';
 import * as repo from './repository.js';
 import { verifySignature } from './signature.js';
@@ -25,42 +23,39 @@ function parseWebhook(raw: Buffer): BoltWebhook {
   return event;
 }
 
+/** Bolt's event types, mapped onto what a payment event does to an order. */
+function kindOf(type: string): repo.PaymentEvent['kind'] {
+  if (PAID.has(type)) return 'captured';
+  if (FAILED.has(type)) return 'failed';
+  if (type === 'credit') return 'refunded';
+  return null;
+}
+
 /**
- * Bolt webhooks: verified over the raw bytes, stored once by id (a replay is a no-op), applied to
- * the locked order so that out-of-order events never move it backwards.
+ * Bolt webhooks: verified over the raw bytes here, then stored once by id (a replay is a no-op)
+ * and applied to the locked order in one database call (api.apply_payment_event), so that
+ * out-of-order events never move it backwards.
  */
 export class PaymentWebhooks {
   constructor(
     private readonly db: Database,
-    private readonly orders: OrderService,
     private readonly signingSecret: string,
   ) {}
 
   async handle(raw: Buffer, signature?: string | string[], pendingSignature?: string | string[]): Promise<{ status: string; outcome?: string }> {
     if (!verifySignature(raw, this.signingSecret, signature, pendingSignature)) throw unauthorized('Invalid webhook signature');
     const event = parseWebhook(raw);
-    const eventId = typeof event.id === 'string' && event.id ? event.id : `${event.type}:${event.data.id}`;
     const reference = event.data.order?.cart?.order_reference;
-    return this.db.asCaller(SERVICE_ROLE, async (tx) => {
-      // Lock the order before storing the event: the event row's foreign key takes a share lock
-      // on the order, and two events taking that first and then waiting for FOR UPDATE deadlock.
-      const order = reference && UUID.test(reference) ? await this.orders.lock(tx, reference) : undefined;
-      const fresh = await repo.recordEvent(tx, { id: eventId, provider: 'bolt', type: event.type, orderId: order?.id ?? null, payload: event });
-      if (!fresh) return { status: 'duplicate' };
-      const outcome = order ? await this.apply(tx, event, order) : 'unknown_order';
-      await repo.setEventOutcome(tx, eventId, outcome);
-      return { status: 'processed', outcome };
+    return repo.applyPaymentEvent(this.db, {
+      id: typeof event.id === 'string' && event.id ? event.id : `${event.type}:${event.data.id}`,
+      provider: 'bolt',
+      type: event.type,
+      orderId: typeof reference === 'string' && UUID.test(reference) ? reference : null,
+      payload: event,
+      kind: kindOf(event.type),
+      transactionId: event.data.id,
+      reference: event.data.reference ?? event.data.id,
+      amount: event.data.amount?.amount,
     });
-  }
-
-  /** Bolt's event types, mapped onto what the orders service does with a payment. */
-  private async apply(tx: Queryable, event: BoltWebhook, order: Order): Promise<string> {
-    const amount = event.data.amount?.amount;
-    if (PAID.has(event.type)) {
-      return this.orders.paymentCaptured(tx, order, { transactionId: event.data.id, reference: event.data.reference ?? event.data.id, amount });
-    }
-    if (FAILED.has(event.type)) return this.orders.paymentFailed(tx, order);
-    if (event.type === 'credit') return this.orders.cardRefunded(tx, order, { refundId: event.data.id, amount });
-    return 'ignored';
   }
 }
