@@ -23,8 +23,6 @@ describe.runIf(!!process.env.TEST_DATABASE_URL)('API through a least-privilege D
       create role ${role} login noinherit;
     exception when duplicate_object then null; end $$`);
     await owner.db.query(`grant anon, authenticated, service_role to ${role}`);
-    await owner.db.query(`grant usage on schema api to ${role}`);
-    await owner.db.query(`grant execute on all functions in schema api to ${role}`);
     const url = new URL(owner.url!);
     url.username = role;
     appDb = await openPostgres({ url: url.toString(), max: 5 });
