@@ -644,6 +644,38 @@ grant execute on function app_hidden.admin_role_of_current_user() to anon;
 grant execute on function app_hidden.admin_role_of_current_user() to authenticated;
 grant execute on function app_hidden.admin_role_of_current_user() to service_role;
 
+-- app_hidden.bookable_slot_start(p_slot public.availability_slots, p_settings public.business_settings)
+
+CREATE OR REPLACE FUNCTION app_hidden.bookable_slot_start(p_slot public.availability_slots, p_settings public.business_settings)
+ RETURNS timestamp with time zone
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+declare
+  v_starts_at timestamptz;
+begin
+  if p_slot.id is null then
+    raise exception using errcode = 'RM404', message = 'not_found', detail = 'Slot not found';
+  end if;
+  v_starts_at := (p_slot.date + p_slot.start_time) at time zone p_settings.timezone;
+  if v_starts_at < pg_catalog.now() + pg_catalog.make_interval(mins => p_settings.min_notice_minutes) then
+    raise exception using errcode = 'RM422', message = 'too_late',
+      detail = pg_catalog.format('Sessions must be booked at least %s minutes ahead', p_settings.min_notice_minutes),
+      hint = pg_catalog.jsonb_build_object('min_notice_minutes', p_settings.min_notice_minutes)::text;
+  end if;
+  if not p_slot.is_available then
+    raise exception using errcode = 'RM409', message = 'slot_unavailable', detail = 'That time slot is not available';
+  end if;
+  if p_slot.current_bookings >= p_slot.max_bookings then
+    raise exception using errcode = 'RM409', message = 'slot_full', detail = 'That time slot is full';
+  end if;
+  return v_starts_at;
+end;
+$function$;
+grant execute on function app_hidden.bookable_slot_start(p_slot public.availability_slots, p_settings public.business_settings) to authenticated;
+grant execute on function app_hidden.bookable_slot_start(p_slot public.availability_slots, p_settings public.business_settings) to service_role;
+
 -- app_hidden.booking_json(b public.bookings)
 
 CREATE OR REPLACE FUNCTION app_hidden.booking_json(b public.bookings)
@@ -664,6 +696,41 @@ grant execute on function app_hidden.booking_json(b public.bookings) to authenti
 grant execute on function app_hidden.booking_json(b public.bookings) to public;
 grant execute on function app_hidden.booking_json(b public.bookings) to service_role;
 
+-- app_hidden.cancellation_card_cents(p_order public.orders, p_decision text)
+
+CREATE OR REPLACE FUNCTION app_hidden.cancellation_card_cents(p_order public.orders, p_decision text)
+ RETURNS integer
+ LANGUAGE plpgsql
+ IMMUTABLE
+ SET search_path TO ''
+AS $function$
+begin
+  if p_decision is distinct from 'card' then
+    return 0;
+  end if;
+  return least(p_order.amount - p_order.card_refunded_cents, p_order.amount + p_order.credits_applied * 100 - p_order.refunded_cents);
+end;
+$function$;
+grant execute on function app_hidden.cancellation_card_cents(p_order public.orders, p_decision text) to service_role;
+
+-- app_hidden.card_refund_plan(p_order public.orders, p_amount_cents integer)
+
+CREATE OR REPLACE FUNCTION app_hidden.card_refund_plan(p_order public.orders, p_amount_cents integer)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+begin
+  return pg_catalog.jsonb_build_object('card_refund', pg_catalog.jsonb_build_object(
+    'order_id', p_order.id,
+    'amount_cents', p_amount_cents,
+    'transaction_reference', case when pg_catalog.jsonb_typeof(p_order.metadata -> 'bolt_transaction_reference') = 'string'
+                                  then p_order.metadata ->> 'bolt_transaction_reference' end));
+end;
+$function$;
+grant execute on function app_hidden.card_refund_plan(p_order public.orders, p_amount_cents integer) to service_role;
+
 -- app_hidden.current_user_email()
 
 CREATE OR REPLACE FUNCTION app_hidden.current_user_email()
@@ -677,6 +744,42 @@ $function$;
 grant execute on function app_hidden.current_user_email() to anon;
 grant execute on function app_hidden.current_user_email() to authenticated;
 grant execute on function app_hidden.current_user_email() to service_role;
+
+-- app_hidden.fail_order(p_order public.orders, p_reason text)
+
+CREATE OR REPLACE FUNCTION app_hidden.fail_order(p_order public.orders, p_reason text)
+ RETURNS public.orders
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+declare
+  v_failed public.orders;
+begin
+  update public.orders o set status = 'failed', metadata = o.metadata || pg_catalog.jsonb_build_object('failure_reason', p_reason)
+   where o.id = p_order.id returning * into v_failed;
+  update public.bookings b set status = 'cancelled' where b.order_id = p_order.id and b.status in ('scheduled', 'confirmed');
+  if p_order.credits_applied > 0 then
+    insert into public.credit_transactions (user_id, amount, type, description, reference_id)
+    values (p_order.user_id, p_order.credits_applied, 'refunded', 'Credits returned: order ' || p_reason, p_order.id);
+  end if;
+  return v_failed;
+end;
+$function$;
+grant execute on function app_hidden.fail_order(p_order public.orders, p_reason text) to service_role;
+
+-- app_hidden.flag_order(p_order_id uuid, p_flags jsonb)
+
+CREATE OR REPLACE FUNCTION app_hidden.flag_order(p_order_id uuid, p_flags jsonb)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+begin
+  insert into public.order_flags as f (order_id, flags) values (p_order_id, p_flags)
+  on conflict (order_id) do update set flags = f.flags || excluded.flags;
+end;
+$function$;
+grant execute on function app_hidden.flag_order(p_order_id uuid, p_flags jsonb) to service_role;
 
 -- app_hidden.is_admin(min_role public.admin_role)
 
@@ -734,6 +837,21 @@ grant execute on function app_hidden.iso(p_at timestamp with time zone) to authe
 grant execute on function app_hidden.iso(p_at timestamp with time zone) to public;
 grant execute on function app_hidden.iso(p_at timestamp with time zone) to service_role;
 
+-- app_hidden.nothing_paid(p_order public.orders)
+
+CREATE OR REPLACE FUNCTION app_hidden.nothing_paid(p_order public.orders)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ IMMUTABLE
+ SET search_path TO ''
+AS $function$
+begin
+  return pg_catalog.jsonb_build_object('outcome', 'nothing_paid', 'refund_to', null, 'card_cents', 0, 'credits', 0,
+    'order_id', p_order.id, 'order_status', p_order.status, 'message', 'Nothing was paid, so nothing is refunded');
+end;
+$function$;
+grant execute on function app_hidden.nothing_paid(p_order public.orders) to service_role;
+
 -- app_hidden.order_json(o public.orders, p_with_flags boolean)
 
 CREATE OR REPLACE FUNCTION app_hidden.order_json(o public.orders, p_with_flags boolean)
@@ -756,6 +874,121 @@ grant execute on function app_hidden.order_json(o public.orders, p_with_flags bo
 grant execute on function app_hidden.order_json(o public.orders, p_with_flags boolean) to authenticated;
 grant execute on function app_hidden.order_json(o public.orders, p_with_flags boolean) to public;
 grant execute on function app_hidden.order_json(o public.orders, p_with_flags boolean) to service_role;
+
+-- app_hidden.quote_session(p_service_type text, p_add_ons json)
+
+CREATE OR REPLACE FUNCTION app_hidden.quote_session(p_service_type text, p_add_ons json)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+declare
+  v_service public.services;
+  v_add_on public.add_ons;
+  v_key text;
+  v_value json;
+  v_number numeric;
+  v_quantity integer;
+  v_stored jsonb := '{}';
+  v_duration integer;
+  v_total integer;
+begin
+  select * into v_service from public.services s where s.key = p_service_type and s.active;
+  if not found then
+    raise exception using errcode = 'RM400', message = 'validation_failed',
+      detail = pg_catalog.format('Unknown service "%s"', p_service_type),
+      hint = pg_catalog.jsonb_build_object('field', 'service_type', 'code', 'unknown_service')::text;
+  end if;
+  v_duration := v_service.duration_minutes;
+  v_total := v_service.price_cents;
+  for v_key, v_value in select e.key, e.value from pg_catalog.json_each(coalesce(p_add_ons, '{}'::json)) e loop
+    select * into v_add_on from public.add_ons a where a.key = v_key and a.active;
+    if not found then
+      raise exception using errcode = 'RM400', message = 'validation_failed',
+        detail = pg_catalog.format('Unknown add-on "%s"', v_key),
+        hint = pg_catalog.jsonb_build_object('field', 'add_ons.' || v_key, 'code', 'unknown_add_on')::text;
+    end if;
+    if v_add_on.per_unit then
+      v_number := case when pg_catalog.json_typeof(v_value) = 'number' then (v_value #>> '{}')::numeric end;
+      if v_number is null or v_number <> pg_catalog.trunc(v_number) or v_number < 0 or v_number > v_add_on.max_quantity then
+        raise exception using errcode = 'RM400', message = 'validation_failed',
+          detail = pg_catalog.format('%s takes a whole number from 0 to %s', v_add_on.name, v_add_on.max_quantity),
+          hint = pg_catalog.jsonb_build_object('field', 'add_ons.' || v_key)::text;
+      end if;
+      v_quantity := v_number::integer;
+    else
+      if pg_catalog.json_typeof(v_value) is distinct from 'boolean' then
+        raise exception using errcode = 'RM400', message = 'validation_failed',
+          detail = pg_catalog.format('%s is true or false', v_add_on.name),
+          hint = pg_catalog.jsonb_build_object('field', 'add_ons.' || v_key)::text;
+      end if;
+      v_quantity := case when (v_value #>> '{}') = 'true' then 1 else 0 end;
+    end if;
+    continue when v_quantity = 0;
+    v_stored := v_stored || pg_catalog.jsonb_build_object(v_key, case when v_add_on.per_unit then pg_catalog.to_jsonb(v_quantity) else 'true'::jsonb end);
+    v_total := v_total + v_add_on.price_cents * v_quantity;
+    v_duration := v_duration + v_add_on.extra_minutes * v_quantity;
+  end loop;
+  return pg_catalog.jsonb_build_object('service_type', v_service.key, 'add_ons', v_stored, 'duration', v_duration, 'total_amount', v_total);
+end;
+$function$;
+grant execute on function app_hidden.quote_session(p_service_type text, p_add_ons json) to authenticated;
+grant execute on function app_hidden.quote_session(p_service_type text, p_add_ons json) to service_role;
+
+-- app_hidden.settle_cancellation(p_order public.orders, p_decision text, p_decided_by uuid, p_card_refund_id text)
+
+CREATE OR REPLACE FUNCTION app_hidden.settle_cancellation(p_order public.orders, p_decision text, p_decided_by uuid, p_card_refund_id text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+declare
+  v_left integer := p_order.amount + p_order.credits_applied * 100 - p_order.refunded_cents;
+  v_card integer := app_hidden.cancellation_card_cents(p_order, p_decision);
+  v_credit_cents integer;
+  v_after public.orders;
+  v_reason text;
+  v_message text;
+begin
+  if p_order.status <> 'paid' or v_left <= 0 or p_order.cancellation_refund is not null then
+    return app_hidden.nothing_paid(p_order);
+  end if;
+  if p_decision is null or (v_card > 0 and p_card_refund_id is null) then
+    -- Why no refund was made is for staff only: kept with the order's staff flags.
+    v_reason := case when p_decision is null then 'staff_decision_needed' else 'payment_provider_unavailable' end;
+    perform app_hidden.flag_order(p_order.id, pg_catalog.jsonb_build_object('cancellation_refund_error', v_reason));
+    return pg_catalog.jsonb_build_object('outcome', 'refund_needed', 'refund_to', p_decision, 'card_cents', 0, 'credits', 0,
+      'order_id', p_order.id, 'order_status', p_order.status,
+      'message', case when p_decision is null then 'The booking was paid; an admin will decide about the refund'
+                      else 'The card refund could not be made right now; staff will refund it' end);
+  end if;
+  v_credit_cents := case when p_decision = 'none' then 0 else (v_left - v_card) / 100 * 100 end;
+  if v_card > 0 then
+    insert into public.refunds (order_id, amount_cents, destination, provider_refund_id, created_by)
+    values (p_order.id, v_card, 'card', p_card_refund_id, p_decided_by)
+    on conflict (provider_refund_id) do nothing;
+  end if;
+  if v_credit_cents > 0 then
+    insert into public.refunds (order_id, amount_cents, destination, created_by)
+    values (p_order.id, v_credit_cents, 'credits', p_decided_by);
+  end if;
+  update public.order_flags f set flags = f.flags - 'cancellation_refund_error' where f.order_id = p_order.id;
+  update public.orders o set cancellation_refund = p_decision, cancellation_refund_at = pg_catalog.now(), cancellation_refund_by = p_decided_by
+   where o.id = p_order.id returning * into v_after;
+  if p_decision = 'none' then
+    v_message := 'No refund';
+  else
+    v_message := coalesce(nullif(pg_catalog.concat_ws(' and ',
+      case when v_card > 0 then pg_catalog.format('$%s.%s back to the card', v_card / 100, pg_catalog.lpad((v_card % 100)::text, 2, '0')) end,
+      case when v_credit_cents > 0 then pg_catalog.format('%s credits back', v_credit_cents / 100) end), ''), 'Nothing left to refund');
+  end if;
+  return pg_catalog.jsonb_build_object('outcome', case when p_decision = 'none' then 'kept' else 'refunded' end,
+    'refund_to', p_decision, 'card_cents', v_card, 'credits', v_credit_cents / 100,
+    'order_id', p_order.id, 'order_status', v_after.status, 'message', v_message);
+end;
+$function$;
+grant execute on function app_hidden.settle_cancellation(p_order public.orders, p_decision text, p_decided_by uuid, p_card_refund_id text) to service_role;
 
 -- app_private.auth_user_by_email(p_email text)
 
