@@ -342,6 +342,7 @@ function traced(db: Database): Traced {
     asCaller: (caller, fn) => counted(() => db.asCaller(caller, (tx) => fn(wrap(tx)))),
     call: (caller, fn, args) => counted(() => (log?.push(`call ${fn}`), db.call(caller, fn, args))),
     callText: (caller, fn, args) => counted(() => (log?.push(`call ${fn}`), db.callText(caller, fn, args))),
+    callRows: (caller, fn, args) => counted(() => (log?.push(`call ${fn}`), db.callRows(caller, fn, args))),
     withSession: (fn) => counted(() => db.withSession((session) => fn({ ...wrap(session), exec: session.exec }))),
     close: () => db.close(),
   };
@@ -473,12 +474,9 @@ async function assertSameWork(db: Database, apiBookingId: string, rawBookingId: 
   if (rows.length !== 2 || a !== b) throw new Error(`the raw booking differs from the API's:\n  API ${a}\n  raw ${b}`);
 }
 
-/** Raw: the transaction SlotService.availability runs (as anon). */
-function rawAvailability(db: Database, from: string, to: string): Promise<slotsRepo.Slot[]> {
-  return db.asCaller({ role: 'anon' }, async (tx) => {
-    const noticeMinutes = await slotsRepo.useBusinessTimezone(tx);
-    return slotsRepo.listOpenSlots(tx, from, to, noticeMinutes);
-  });
+/** Raw: the database call SlotService.availability makes (as anon). */
+function rawAvailability(db: Database, from: string, to: string): Promise<slotsRepo.OpenSlot[]> {
+  return slotsRepo.openSlotRows(db, { role: 'anon' }, from, to);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-import type { Queryable } from '../db/index.js';
+import type { Caller, Database, Queryable } from '../db/index.js';
 
 export type OrderStatus = 'pending' | 'paid' | 'failed' | 'refunded';
 
@@ -87,6 +87,19 @@ export async function findOrder(tx: Queryable, id: string, lock = false): Promis
 export async function findOrderByCheckout(tx: Queryable, checkoutId: string): Promise<Order | undefined> {
   const { rows } = await tx.query<Order>(`select ${columns} from public.orders o where o.bolt_checkout_id = $1`, [checkoutId]);
   return rows[0];
+}
+
+/**
+ * Customers: their own orders (whatever `customer` says); admins: anyone's, with staff flags.
+ * Newest first, with the total for paging: the response body {"orders", "total"} built by the
+ * database in one call (api.list_orders).
+ */
+export function listOrdersJson(
+  db: Database,
+  caller: Caller,
+  f: { status?: OrderStatus; customer?: string; limit: number; offset: number },
+): Promise<string> {
+  return db.callText(caller, 'api.list_orders', [f.status ?? null, f.customer ?? null, f.limit, f.offset]);
 }
 
 export async function listOrders(
