@@ -35,7 +35,7 @@ const AddOnSchema = Type.Object(
   { additionalProperties: false },
 );
 
-const CatalogSchema = Type.Object(
+export const CatalogSchema = Type.Object(
   { services: Type.Array(ServiceSchema, { maxItems: 50 }), add_ons: Type.Array(AddOnSchema, { maxItems: 50 }) },
   { additionalProperties: false },
 );

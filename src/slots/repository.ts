@@ -114,18 +114,11 @@ export async function deleteSlot(tx: Queryable, id: string): Promise<boolean> {
   return rowCount > 0;
 }
 
-/** A bookable slot as the public sees it (GET /api/availability). */
-export type OpenSlot = Pick<Slot, 'id' | 'date' | 'start_time' | 'end_time' | 'starts_at' | 'remaining'>;
-
 /**
  * Bookable slots (available, not full, past the minimum notice) between two local dates, as the
- * response body {"slots": [...]} built by the database: one call (api.availability).
+ * response body {"slots": [{id, date, start_time, end_time, starts_at, remaining}]} built by the
+ * database: one call (api.availability).
  */
 export function openSlotsJson(db: Database, caller: Caller, from: string, to: string): Promise<string> {
   return db.callText(caller, 'api.availability', [from, to]);
-}
-
-/** The same slots as rows (api.availability_rows), for Fastify's serializer to write. */
-export function openSlotRows(db: Database, caller: Caller, from: string, to: string): Promise<OpenSlot[]> {
-  return db.callRows<OpenSlot>(caller, 'api.availability_rows', [from, to]);
 }

@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { sendJsonText } from '../http/json-text.js';
 import { errors, Uuid } from '../http/schemas.js';
 import type { App } from '../http/types.js';
 import type { SlotRequest, SlotService } from './service.js';
@@ -70,7 +71,7 @@ export function registerSlotRoutes(app: App, slots: SlotService): void {
         response: { 200: AvailabilityResponse, ...errors(400) },
       },
     },
-    async (request) => slots.availability(request.caller, request.query.from, request.query.to),
+    async (request, reply) => sendJsonText(reply, await slots.availability(request.caller, request.query.from, request.query.to)),
   );
 
   app.post(

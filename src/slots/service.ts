@@ -82,13 +82,11 @@ export class SlotService {
     });
   }
 
-  /** Public: bookable slots between two local dates (inclusive), honouring the minimum notice. */
-  async availability(caller: Caller, from: string, to?: string): Promise<{ slots: repo.OpenSlot[] }> {
-    return { slots: await repo.openSlotRows(this.db, caller, from, availabilityEnd(from, to)) };
-  }
-
-  /** The same as the response body, JSON built by the database (the other way, kept for bench:lists). */
-  async availabilityJson(caller: Caller, from: string, to?: string): Promise<string> {
+  /**
+   * Public: bookable slots between two local dates (inclusive), honouring the minimum notice: the
+   * response body as JSON text, built by the database.
+   */
+  async availability(caller: Caller, from: string, to?: string): Promise<string> {
     return repo.openSlotsJson(this.db, caller, from, availabilityEnd(from, to));
   }
 }
