@@ -4,7 +4,7 @@ import * as credits from '../credits/repository.js';
 import { SERVICE_ROLE, elevateToService, type Caller, type Database, type Queryable } from '../db/index.js';
 import { AppError, conflict, notFound, unprocessable } from '../errors.js';
 import * as profiles from '../profiles/repository.js';
-import { atLeast, requireStaff, staffRole } from '../staff/access.js';
+import { requireStaff } from '../staff/access.js';
 import { PaymentProviderError, type PaymentProvider } from './payment-provider.js';
 import * as repo from './repository.js';
 
