@@ -277,7 +277,7 @@ interface EngineResult {
   results: Result[];
 }
 
-async function benchEngine(engine: Engine, label: string, db: Database): Promise<EngineResult> {
+async function benchEngine(_engine: Engine, label: string, db: Database): Promise<EngineResult> {
   const who = await seed(db);
   const config = benchConfig();
   const tokens = new AccessTokens({ secret: config.jwtSecret, accessTokenTtl: config.accessTokenTtl });
@@ -378,7 +378,6 @@ async function benchEngine(engine: Engine, label: string, db: Database): Promise
   } finally {
     await server.close();
   }
-  void engine;
   return { label, results };
 }
 

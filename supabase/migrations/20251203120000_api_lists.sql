@@ -15,7 +15,7 @@
 create function api.availability(p_from date, p_to date)
 returns json
 language plpgsql
-stable
+volatile -- it sets the transaction's TimeZone
 set search_path = ''
 as $$
 declare
