@@ -15,7 +15,8 @@
  * (100,000) bookings; the measured customer also gets 60 orders and 60 ledger rows.
  *
  * Environment: BENCH_SECONDS (2), BENCH_WARMUP_SECONDS (1), BENCH_CONNECTIONS (10),
- * BENCH_POOL_SIZE (10), BENCH_BOOKINGS (100000), BENCH_DATABASE_URL or DATABASE_URL
+ * BENCH_POOL_SIZE (10), BENCH_BOOKINGS (100000), BENCH_ONLY (a part of the endpoint names to
+ * measure, e.g. availability), BENCH_DATABASE_URL or DATABASE_URL
  * (default postgres://postgres@127.0.0.1:5432/postgres; a scratch database is created and dropped).
  */
 import { isDeepStrictEqual } from 'node:util';
@@ -60,6 +61,8 @@ const CUSTOMERS = 5_000;
 const YEAR = { daysBack: 182, days: 365, perDay: 10, baseCapacity: 26 };
 const WINDOW_DAYS = 28;
 const EXTRA_ROWS = 60;
+/** BENCH_ONLY: measure only the endpoints whose name contains this text (e.g. availability). */
+const ONLY = process.env.BENCH_ONLY?.trim() ?? '';
 
 type Way = 'json' | 'rows';
 
@@ -349,7 +352,7 @@ async function benchEngine(_engine: Engine, label: string, db: Database): Promis
 
   const results: Result[] = [];
   try {
-    for (const e of endpoints) {
+    for (const e of endpoints.filter((x) => x.name.includes(ONLY))) {
       if (aborting()) break;
       // Both ways answer the same body (and a non-trivial one).
       const json = await request(server.url, 'GET', e.paths.json, { headers: e.headers });
