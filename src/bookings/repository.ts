@@ -115,6 +115,16 @@ export interface BookingFilter {
   offset: number;
 }
 
+/**
+ * What the caller may see (customers: their own, whatever `customer` says; staff: anyone's),
+ * newest session first, with who booked, the total for paging and the page asked for: the
+ * response body {"bookings", "total", "limit", "offset"} built by the database in one call
+ * (api.list_bookings).
+ */
+export function listBookingsJson(db: Database, caller: Caller, f: BookingFilter): Promise<string> {
+  return db.callText(caller, 'api.list_bookings', [f.status ?? null, f.from ?? null, f.to ?? null, f.customer ?? null, f.limit, f.offset]);
+}
+
 /** Under RLS: what the caller may see, newest session first, with who booked and the total for paging. */
 export async function listBookings(tx: Queryable, f: BookingFilter): Promise<{ bookings: ListedBooking[]; total: number }> {
   const where = `($1::public.booking_status is null or b.status = $1)

@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
 import { errors, Nullable, Uuid } from '../http/schemas.js';
+import { sendJsonText } from '../http/json-text.js';
 import { contentResponse } from '../http/openapi.js';
 import type { App } from '../http/types.js';
 import { CancellationMoneySchema, OrderSchema, RefundDecision } from '../orders/schemas.js';
@@ -80,10 +81,7 @@ export function registerBookingRoutes(app: App, bookings: BookingService, public
         response: { 200: Type.Object({ bookings: Type.Array(BookingSchema), total: Type.Integer(), limit: Type.Integer(), offset: Type.Integer() }), ...errors(400, 401) },
       },
     },
-    async (request) => {
-      const result = await bookings.list(request.caller, request.query);
-      return { ...result, limit: request.query.limit, offset: request.query.offset };
-    },
+    async (request, reply) => sendJsonText(reply, await bookings.list(request.caller, request.query)),
   );
 
   app.get(

@@ -1,4 +1,4 @@
-import type { Queryable } from '../db/index.js';
+import type { Caller, Database, Queryable } from '../db/index.js';
 
 export interface Service {
   key: string;
@@ -42,6 +42,20 @@ const addOnColumns = 'key, name, description, price_cents, per_unit, max_quantit
 const settingsColumns =
   'timezone, min_notice_minutes, cancellation_window_minutes, service_area_zips, setup_fee_cents, referral_reward_credits, order_expiry_minutes, ' +
   'cancellation_refund_to, referral_reward_on';
+
+/**
+ * The catalog as the response body {"services", "add_ons"}, built by the database in one call
+ * (api.catalog). Under RLS: active items for everyone, inactive ones too for admins; `adminView`
+ * refuses callers below admin (403).
+ */
+export function catalogJson(db: Database, caller: Caller, adminView: boolean): Promise<string> {
+  return db.callText(caller, 'api.catalog', [adminView]);
+}
+
+/** The business settings as the response body, in one call (api.business_settings; admins, else 403). */
+export function settingsJson(db: Database, caller: Caller): Promise<string> {
+  return db.callText(caller, 'api.business_settings');
+}
 
 /** Under RLS: active items for everyone, inactive ones too for admins. */
 export async function listServices(tx: Queryable): Promise<Service[]> {

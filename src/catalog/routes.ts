@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { sendJsonText } from '../http/json-text.js';
 import { errors } from '../http/schemas.js';
 import type { App } from '../http/types.js';
 import type { CatalogService } from './service.js';
@@ -34,7 +35,7 @@ const AddOnSchema = Type.Object(
   { additionalProperties: false },
 );
 
-const CatalogSchema = Type.Object(
+export const CatalogSchema = Type.Object(
   { services: Type.Array(ServiceSchema, { maxItems: 50 }), add_ons: Type.Array(AddOnSchema, { maxItems: 50 }) },
   { additionalProperties: false },
 );
@@ -74,12 +75,12 @@ export function registerCatalogRoutes(app: App, catalog: CatalogService): void {
   app.get(
     '/api/services',
     { config: { access: 'public' }, schema: { tags: ['catalog'], summary: 'Services and add-ons on offer, with prices in cents', response: { 200: CatalogSchema } } },
-    async (request) => catalog.catalog(request.caller),
+    async (request, reply) => sendJsonText(reply, await catalog.catalog(request.caller)),
   );
   app.get(
     '/api/admin/catalog',
     { config: { access: 'admin' }, schema: { tags: ['admin'], security, summary: 'The whole catalog, inactive items included', response: { 200: CatalogSchema, ...errors(401, 403) } } },
-    async (request) => catalog.adminCatalog(request.caller),
+    async (request, reply) => sendJsonText(reply, await catalog.adminCatalog(request.caller)),
   );
   app.put(
     '/api/admin/catalog',
@@ -99,7 +100,7 @@ export function registerCatalogRoutes(app: App, catalog: CatalogService): void {
   app.get(
     '/api/admin/settings',
     { config: { access: 'admin' }, schema: { tags: ['admin'], security, summary: 'Business settings', response: { 200: SettingsSchema, ...errors(401, 403) } } },
-    async (request) => catalog.settings(request.caller),
+    async (request, reply) => sendJsonText(reply, await catalog.settings(request.caller)),
   );
   app.put(
     '/api/admin/settings',

@@ -1,6 +1,7 @@
 import type { Caller, Database } from '../db/index.js';
 import { validationFailed } from '../errors.js';
 import { requireStaff } from '../staff/access.js';
+import { signedIn } from '../auth/caller.js';
 import * as repo from './repository.js';
 
 export interface Catalog {
@@ -11,16 +12,15 @@ export interface Catalog {
 export class CatalogService {
   constructor(private readonly db: Database) {}
 
-  /** What is on offer (public: active items only; admins also see inactive ones). */
-  catalog(caller: Caller): Promise<Catalog> {
-    return this.db.asCaller(caller, async (tx) => ({ services: await repo.listServices(tx), add_ons: await repo.listAddOns(tx) }));
+  /** What is on offer (public: active items only; admins also see inactive ones), as JSON text. */
+  catalog(caller: Caller): Promise<string> {
+    return repo.catalogJson(this.db, caller, false);
   }
 
-  async adminCatalog(caller: Caller): Promise<Catalog> {
-    return this.db.asCaller(caller, async (tx) => {
-      await requireStaff(tx, caller, 'admin');
-      return { services: await repo.listServices(tx), add_ons: await repo.listAddOns(tx) };
-    });
+  /** The whole catalog, inactive items included (admins), as JSON text. */
+  async adminCatalog(caller: Caller): Promise<string> {
+    signedIn(caller);
+    return repo.catalogJson(this.db, caller, true);
   }
 
   /** Replaces the offered catalog: given items are created or updated, the rest deactivated. */
@@ -40,11 +40,10 @@ export class CatalogService {
     });
   }
 
-  async settings(caller: Caller): Promise<repo.Settings> {
-    return this.db.asCaller(caller, async (tx) => {
-      await requireStaff(tx, caller, 'admin');
-      return repo.getSettings(tx);
-    });
+  /** The business settings (admins), as JSON text. */
+  async settings(caller: Caller): Promise<string> {
+    signedIn(caller);
+    return repo.settingsJson(this.db, caller);
   }
 
   async updateSettings(caller: Caller, changes: Partial<repo.Settings>): Promise<repo.Settings> {

@@ -1,4 +1,4 @@
-import type { Queryable } from '../db/index.js';
+import type { Caller, Database, Queryable } from '../db/index.js';
 
 export interface LedgerRow {
   id: string;
@@ -7,6 +7,14 @@ export interface LedgerRow {
   description: string;
   reference_id: string | null;
   created_at: Date;
+}
+
+/**
+ * The caller's balance and newest `limit` ledger rows as the response body
+ * {"balance", "transactions"}, built by the database in one call (api.my_credits; 404 without a profile).
+ */
+export function myCreditsJson(db: Database, caller: Caller, limit: number): Promise<string> {
+  return db.callText(caller, 'api.my_credits', [limit]);
 }
 
 /** Under RLS: the caller's own ledger (staff: anyone's). Newest first. */

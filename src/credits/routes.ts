@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { sendJsonText } from '../http/json-text.js';
 import { errors, Uuid } from '../http/schemas.js';
 import type { App } from '../http/types.js';
 import { LedgerEntry } from './schemas.js';
@@ -17,7 +18,7 @@ export function registerCreditRoutes(app: App, credits: CreditService): void {
         response: { 200: Type.Object({ balance: Type.Integer(), transactions: Type.Array(LedgerEntry) }), ...errors(400, 401) },
       },
     },
-    async (request) => credits.mine(request.caller, request.query.limit),
+    async (request, reply) => sendJsonText(reply, await credits.mine(request.caller, request.query.limit)),
   );
 
   app.post(

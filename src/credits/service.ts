@@ -7,14 +7,13 @@ import * as repo from './repository.js';
 export class CreditService {
   constructor(private readonly db: Database) {}
 
-  /** The balance and every movement behind it, newest first (balance = sum of the ledger). */
-  async mine(caller: Caller, limit = 500): Promise<{ balance: number; transactions: repo.LedgerRow[] }> {
-    const id = signedIn(caller);
-    return this.db.asCaller(caller, async (tx) => {
-      const balance = await repo.balanceOf(tx, id);
-      if (balance === undefined) throw notFound('Profile');
-      return { balance, transactions: await repo.listLedger(tx, id, limit) };
-    });
+  /**
+   * The balance and every movement behind it, newest first (balance = sum of the ledger): the
+   * response body as JSON text, built by the database.
+   */
+  async mine(caller: Caller, limit = 500): Promise<string> {
+    signedIn(caller);
+    return repo.myCreditsJson(this.db, caller, limit);
   }
 
   /**

@@ -38,10 +38,24 @@ const FUNCTION_NAME = /^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$/;
  * Parameters $1 and $2 are the role and claims; the function's arguments follow.
  */
 export function callStatement(fn: string, argCount: number, asText: boolean): string {
+  return `select ${callExpression(fn, argCount)}${asText ? '::text' : ''} as result from ${callerSubquery}`;
+}
+
+/**
+ * The one statement of `Database.callRows`. As `callStatement`: the set-returning function sits in
+ * the target list of a subquery over the caller subquery (a ProjectSet node above it: it runs only
+ * once the caller's row has set the role), never in FROM beside it, where the join order would be
+ * the planner's choice. Its composite result is expanded to columns outside (OFFSET 0 keeps the
+ * subquery, so `.*` reads the one result, not a call per column).
+ */
+export function callRowsStatement(fn: string, argCount: number): string {
+  return `select (called.r).* from (select ${callExpression(fn, argCount)} as r from ${callerSubquery} offset 0) as called`;
+}
+
+const callerSubquery = "(select set_config('role', $1, true), set_config('request.jwt.claims', $2, true) offset 0) as caller";
+
+function callExpression(fn: string, argCount: number): string {
   if (!FUNCTION_NAME.test(fn)) throw new Error(`not a schema-qualified function name: ${fn}`);
   const args = Array.from({ length: argCount }, (_, i) => `$${i + 3}`).join(', ');
-  return (
-    `select ${fn}(${args})${asText ? '::text' : ''} as result ` +
-    "from (select set_config('role', $1, true), set_config('request.jwt.claims', $2, true) offset 0) as caller"
-  );
+  return `${fn}(${args})`;
 }

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { PGlite, types, type Transaction } from '@electric-sql/pglite';
 import lockfile from 'proper-lockfile';
-import { becomeCaller, callerSettings, callStatement } from './caller.js';
+import { becomeCaller, callerSettings, callRowsStatement, callStatement } from './caller.js';
 import type { Caller, Database, Queryable, QueryResult, Row, Session } from './types.js';
 
 /** Keep `date` columns as 'YYYY-MM-DD' strings, as the pg driver is set up to. */
@@ -65,6 +65,10 @@ class PgliteDatabase implements Database {
   async callText(caller: Caller, fn: string, args: readonly unknown[] = []): Promise<string> {
     const { rows } = await this.pg.query<{ result: string }>(callStatement(fn, args.length, true), [...callerSettings(caller), ...args]);
     return rows[0]?.result as string;
+  }
+
+  async callRows<T = Row>(caller: Caller, fn: string, args: readonly unknown[] = []): Promise<T[]> {
+    return (await this.pg.query<T>(callRowsStatement(fn, args.length), [...callerSettings(caller), ...args])).rows;
   }
 
   async withSession<T>(fn: (session: Session) => Promise<T>): Promise<T> {

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { callerSettings, callStatement } from './caller.js';
+import { callerSettings, callRowsStatement, callStatement } from './caller.js';
 import type { Caller, Database, Queryable, QueryResult, Row, Session } from './types.js';
 
 // Same value shapes as the PGlite driver: int8 as number (counts, sums of cents stay far below 2^53),
@@ -76,6 +76,15 @@ class PostgresDatabase implements Database {
 
   async callText(caller: Caller, fn: string, args: readonly unknown[] = []): Promise<string> {
     return (await this.callOnce(caller, fn, args, true)) as string;
+  }
+
+  async callRows<T = Row>(caller: Caller, fn: string, args: readonly unknown[] = []): Promise<T[]> {
+    const result = await this.pool.query({
+      name: `rm:${fn}/${args.length}:rows`,
+      text: callRowsStatement(fn, args.length),
+      values: [...callerSettings(caller), ...args],
+    });
+    return result.rows as T[];
   }
 
   /** A named (prepared once per connection) statement: parse and plan are not repeated. */

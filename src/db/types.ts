@@ -56,6 +56,11 @@ export interface Database extends Queryable {
   call<T = unknown>(caller: Caller, fn: string, args?: readonly unknown[]): Promise<T>;
   /** As `call`, but returns the function's (json) result as text, unparsed: to send as it is. */
   callText(caller: Caller, fn: string, args?: readonly unknown[]): Promise<string>;
+  /**
+   * As `call`, for a set-returning function (`returns table (...)`): its rows, in the order it
+   * returns them. Still one statement that sets the caller before the function runs.
+   */
+  callRows<T = Row>(caller: Caller, fn: string, args?: readonly unknown[]): Promise<T[]>;
   /** A dedicated session for work that must stay on one connection. */
   withSession<T>(fn: (session: Session) => Promise<T>): Promise<T>;
   close(): Promise<void>;

@@ -81,6 +81,19 @@ export async function findOrder(tx: Queryable, id: string, lock = false): Promis
   return rows[0];
 }
 
+/**
+ * Customers: their own orders (whatever `customer` says); admins: anyone's, with staff flags.
+ * Newest first, with the total for paging: the response body {"orders", "total"} built by the
+ * database in one call (api.list_orders).
+ */
+export function listOrdersJson(
+  db: Database,
+  caller: Caller,
+  f: { status?: OrderStatus; customer?: string; limit: number; offset: number },
+): Promise<string> {
+  return db.callText(caller, 'api.list_orders', [f.status ?? null, f.customer ?? null, f.limit, f.offset]);
+}
+
 export async function listOrders(
   tx: Queryable,
   f: { status?: OrderStatus; customer?: string; limit: number; offset: number },

@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { sendJsonText } from '../http/json-text.js';
 import { errors, Nullable, Timestamp, Uuid } from '../http/schemas.js';
 import type { App } from '../http/types.js';
 import { CancellationMoneySchema, OrderSchema, OrderStatus, RefundDecision } from './schemas.js';
@@ -28,7 +29,7 @@ export function registerOrderRoutes(app: App, orders: OrderService): void {
         response: { 200: Type.Object({ orders: Type.Array(OrderSchema), total: Type.Integer() }), ...errors(400, 401) },
       },
     },
-    async (request) => orders.list(request.caller, request.query),
+    async (request, reply) => sendJsonText(reply, await orders.list(request.caller, request.query)),
   );
   app.get(
     '/api/orders/:id',

@@ -1,4 +1,4 @@
-import type { Queryable } from '../db/index.js';
+import type { Caller, Database, Queryable } from '../db/index.js';
 
 /** A slot as the API shows it: local date and times in the business timezone, and the instant it starts. */
 export interface Slot {
@@ -114,15 +114,11 @@ export async function deleteSlot(tx: Queryable, id: string): Promise<boolean> {
   return rowCount > 0;
 }
 
-/** Bookable slots: available, not full, starting at least `noticeMinutes` from now. */
-export async function listOpenSlots(tx: Queryable, from: string, to: string, noticeMinutes: number): Promise<Slot[]> {
-  const { rows } = await tx.query<Slot>(
-    `select ${slotColumns} from public.availability_slots s
-      where s.date between $1::date and $2::date
-        and s.is_available and s.current_bookings < s.max_bookings
-        and (s.date + s.start_time) at time zone ${businessZone} >= now() + make_interval(mins => $3)
-      order by s.date, s.start_time`,
-    [from, to, noticeMinutes],
-  );
-  return rows;
+/**
+ * Bookable slots (available, not full, past the minimum notice) between two local dates, as the
+ * response body {"slots": [{id, date, start_time, end_time, starts_at, remaining}]} built by the
+ * database: one call (api.availability).
+ */
+export function openSlotsJson(db: Database, caller: Caller, from: string, to: string): Promise<string> {
+  return db.callText(caller, 'api.availability', [from, to]);
 }

@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { sendJsonText } from '../http/json-text.js';
 import { errors, Uuid } from '../http/schemas.js';
 import type { App } from '../http/types.js';
 import type { SlotRequest, SlotService } from './service.js';
@@ -20,7 +21,7 @@ export const SlotSchema = Type.Object({
   remaining: Type.Integer(),
 });
 
-const PublicSlot = Type.Object({
+export const PublicSlot = Type.Object({
   id: Uuid,
   date: Type.String(),
   start_time: Type.String(),
@@ -28,6 +29,8 @@ const PublicSlot = Type.Object({
   starts_at: Type.String(),
   remaining: Type.Integer(),
 });
+
+export const AvailabilityResponse = Type.Object({ slots: Type.Array(PublicSlot) });
 
 const OneSlot = Type.Object(
   { date: DateString, start_time: TimeString, end_time: TimeString, max_bookings: MaxBookings },
@@ -65,10 +68,10 @@ export function registerSlotRoutes(app: App, slots: SlotService): void {
         summary: 'Bookable slots (public)',
         description: 'Future, available, not-full slots past the minimum notice. At most 62 days per request; `to` defaults to from + 6 days.',
         querystring: Type.Object({ from: DateString, to: Type.Optional(DateString) }, { additionalProperties: false }),
-        response: { 200: Type.Object({ slots: Type.Array(PublicSlot) }), ...errors(400) },
+        response: { 200: AvailabilityResponse, ...errors(400) },
       },
     },
-    async (request) => ({ slots: await slots.availability(request.caller, request.query.from, request.query.to) }),
+    async (request, reply) => sendJsonText(reply, await slots.availability(request.caller, request.query.from, request.query.to)),
   );
 
   app.post(

@@ -82,18 +82,23 @@ export class SlotService {
     });
   }
 
-  /** Public: bookable slots between two local dates (inclusive), honouring the minimum notice. */
-  async availability(caller: Caller, from: string, to?: string): Promise<repo.Slot[]> {
-    // `from` is checked before anything computes with it (addDays throws on impossible dates).
-    if (!isRealDate(from)) throw validationFailed('from is not a real date', { field: 'from' });
-    if (to !== undefined && !isRealDate(to)) throw validationFailed('to is not a real date', { field: 'to' });
-    const last = to ?? addDays(from, 6);
-    const days = daysBetween(from, last);
-    if (days < 0) throw validationFailed('to must not be before from', { field: 'to' });
-    if (days >= MAX_AVAILABILITY_DAYS) throw validationFailed(`At most ${MAX_AVAILABILITY_DAYS} days at a time`, { field: 'to', max_days: MAX_AVAILABILITY_DAYS });
-    return this.db.asCaller(caller, async (tx) => {
-      const noticeMinutes = await repo.useBusinessTimezone(tx);
-      return repo.listOpenSlots(tx, from, last, noticeMinutes);
-    });
+  /**
+   * Public: bookable slots between two local dates (inclusive), honouring the minimum notice: the
+   * response body as JSON text, built by the database.
+   */
+  async availability(caller: Caller, from: string, to?: string): Promise<string> {
+    return repo.openSlotsJson(this.db, caller, from, availabilityEnd(from, to));
   }
+}
+
+/** The last day asked for (`to`, or from + 6 days), after checking the range. */
+function availabilityEnd(from: string, to?: string): string {
+  // `from` is checked before anything computes with it (addDays throws on impossible dates).
+  if (!isRealDate(from)) throw validationFailed('from is not a real date', { field: 'from' });
+  if (to !== undefined && !isRealDate(to)) throw validationFailed('to is not a real date', { field: 'to' });
+  const last = to ?? addDays(from, 6);
+  const days = daysBetween(from, last);
+  if (days < 0) throw validationFailed('to must not be before from', { field: 'to' });
+  if (days >= MAX_AVAILABILITY_DAYS) throw validationFailed(`At most ${MAX_AVAILABILITY_DAYS} days at a time`, { field: 'to', max_days: MAX_AVAILABILITY_DAYS });
+  return last;
 }

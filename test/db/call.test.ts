@@ -21,6 +21,10 @@ describe.each(engines)('Database.call on %s', (engine) => {
         begin
           raise exception using errcode = 'RM422', message = 'probe_failed', detail = 'It failed', hint = '{"limit": 3}';
         end $$;
+        create function probe.rows(p_n int) returns table (n int, role text, uid uuid) language plpgsql as $$
+        begin
+          return query select g, current_user::text, auth.uid() from generate_series(p_n, 1, -1) as g;
+        end $$;
         grant execute on all functions in schema probe to anon, authenticated, service_role;
       `),
     );
@@ -46,6 +50,12 @@ describe.each(engines)('Database.call on %s', (engine) => {
     const text = await t.db.callText(customer, 'probe.whoami', ['t']);
     expect(typeof text).toBe('string');
     expect(JSON.parse(text)).toMatchObject({ note: 't' });
+  });
+
+  it('returns a set-returning function\'s rows, in its order, computed as the caller (callRows)', async () => {
+    const rows = await t.db.callRows(customer, 'probe.rows', [3]);
+    expect(rows).toEqual([3, 2, 1].map((n) => ({ n, role: 'authenticated', uid: customer.claims.sub })));
+    expect(await t.db.callRows({ role: 'anon' }, 'probe.rows', [0])).toEqual([]);
   });
 
   it('maps an RM raise to its code, message and details', async () => {
