@@ -57,6 +57,8 @@ export interface BookSession {
   use_credits?: number | 'all';
   /** The provider a pending order is paid through. */
   provider: string;
+  /** Its checkout, when the provider names it before the order exists (the offline fake). */
+  checkout_id?: string | null;
 }
 
 /**
@@ -73,6 +75,7 @@ export async function bookSession(db: Database, caller: Caller, b: BookSession):
     b.notes,
     b.use_credits === undefined ? null : JSON.stringify(b.use_credits),
     b.provider,
+    b.checkout_id ?? null,
   ]);
   return { booking: fromJson(result.booking), order: orderFromJson(result.order), customer_email: result.customer_email };
 }

@@ -57,12 +57,17 @@ export class BookingService {
    */
   async create(caller: Caller, request: BookingRequest): Promise<NewBookingResult> {
     signedIn(caller);
+    // A provider that names its checkout without a call (the fake) has it stored by the booking's
+    // own call; Bolt's checkout is a network call, made after that call committed.
+    const local = this.orders.localCheckout();
     const { booking, order, customer_email } = await repo.bookSession(this.db, caller, {
       ...request,
       notes: request.notes?.trim() || null,
       provider: this.orders.providerName,
+      checkout_id: local?.checkoutId ?? null,
     });
     if (order.status !== 'pending') return { booking, order, checkout: null };
+    if (local) return { booking, order, checkout: { provider: local.provider, url: local.url } };
     return { booking, ...(await this.orders.openCheckout(order, customer_email ?? '')) };
   }
 

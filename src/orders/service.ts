@@ -4,7 +4,7 @@ import { SERVICE_ROLE, type Caller, type Database, type Queryable } from '../db/
 import { AppError, notFound, unprocessable } from '../errors.js';
 import * as profiles from '../profiles/repository.js';
 import { requireStaff } from '../staff/access.js';
-import { PaymentProviderError, type PaymentProvider } from './payment-provider.js';
+import { PaymentProviderError, type Checkout, type PaymentProvider } from './payment-provider.js';
 import * as repo from './repository.js';
 
 export type { CancellationMoney } from './repository.js';
@@ -42,6 +42,11 @@ export class OrderService {
    * call inside a transaction), and stores its id. When the provider cannot, the order fails at
    * once (its booking cancelled, place and credits back) and the answer is 503.
    */
+  /** A checkout named before the order exists, when the provider needs no call for it (the fake); else undefined. */
+  localCheckout(): Checkout | undefined {
+    return this.provider.localCheckout?.();
+  }
+
   async openCheckout(pending: repo.Order, email: string): Promise<{ order: repo.Order; checkout: CheckoutLink }> {
     let checkout;
     try {

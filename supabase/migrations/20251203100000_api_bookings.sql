@@ -116,7 +116,8 @@ grant execute on function app_hidden.bookable_slot_start(public.availability_slo
 -- bookings and the ledger's balance check refuses any overdraft. Nothing due: paid at once and
 -- the booking confirmed; else pending until expires_at, and the server opens the checkout.
 -- p_use_credits: a number, "all", or null. p_provider: the payment provider a pending order
--- will be paid through. Returns {booking, order, customer_email} (the email for the checkout,
+-- will be paid through; p_checkout_id: its checkout, when the provider names it before the order
+-- exists (the offline fake: then no second call is needed). Returns {booking, order, customer_email} (the email for the checkout,
 -- null when nothing is due).
 ------------------------------------------------------------------------------------------------
 create function api.book_session(
@@ -126,7 +127,8 @@ create function api.book_session(
   p_address jsonb,
   p_notes text,
   p_use_credits jsonb,
-  p_provider text
+  p_provider text,
+  p_checkout_id text default null
 )
 returns jsonb
 language plpgsql
@@ -202,11 +204,12 @@ begin
   v_description := pg_catalog.format('%s on %s at %s', v_quote ->> 'service_type',
     pg_catalog.to_char(v_slot.date, 'YYYY-MM-DD'), pg_catalog.to_char(v_slot.start_time, 'HH24:MI'));
 
-  insert into public.orders (user_id, amount, setup_fee_applied, credits_applied, status, provider, expires_at, paid_at, metadata)
+  insert into public.orders (user_id, amount, setup_fee_applied, credits_applied, status, provider, bolt_checkout_id, expires_at, paid_at, metadata)
   values (
     v_user_id, v_amount, v_setup_fee, v_spend,
     case when v_amount = 0 then 'paid' else 'pending' end::public.order_status,
     case when v_amount = 0 then null else p_provider end,
+    case when v_amount = 0 then null else p_checkout_id end,
     case when v_amount > 0 then pg_catalog.now() + pg_catalog.make_interval(mins => v_settings.order_expiry_minutes) end,
     case when v_amount = 0 then pg_catalog.now() end,
     pg_catalog.jsonb_build_object('subtotal_cents', v_subtotal, 'description', v_description))
@@ -231,8 +234,8 @@ begin
 end;
 $$;
 
-revoke all on function api.book_session(uuid, text, json, jsonb, text, jsonb, text) from public;
-grant execute on function api.book_session(uuid, text, json, jsonb, text, jsonb, text) to authenticated;
+revoke all on function api.book_session(uuid, text, json, jsonb, text, jsonb, text, text) from public;
+grant execute on function api.book_session(uuid, text, json, jsonb, text, jsonb, text, text) to authenticated;
 
 ------------------------------------------------------------------------------------------------
 -- Server only (service_role), after api.book_session committed: the provider's checkout id of
