@@ -78,7 +78,6 @@ async function benchEngine(engine: Engine, label: string, db: Database, s: Bench
     if (signup.status !== 201) throw new Error(`signup failed: ${signup.status} ${JSON.stringify(signup.body)}`);
     const session = signup.body as { access_token: string; user: { id: string; email: string } };
     const token = session.access_token;
-    const userId = session.user.id;
 
     // The claims exactly as the API hands them to the database (the verified token payload).
     const claims = await new AccessTokens({ secret: config.jwtSecret, accessTokenTtl: config.accessTokenTtl }).verify(token);

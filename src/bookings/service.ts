@@ -1,11 +1,7 @@
 import { signedIn } from '../auth/caller.js';
-import * as catalog from '../catalog/repository.js';
-import { elevateToService, type Caller, type Database, type Queryable } from '../db/index.js';
-import { AppError, conflict, forbidden, notFound, unprocessable } from '../errors.js';
-import * as profiles from '../profiles/repository.js';
+import type { Caller, Database } from '../db/index.js';
+import { notFound } from '../errors.js';
 import type { Address } from '../profiles/repository.js';
-import * as slots from '../slots/repository.js';
-import { atLeast, requireStaff, staffRole } from '../staff/access.js';
 import { done, isCardRefund, type Order, type RefundDecision } from '../orders/repository.js';
 import { type CancellationMoney, type CheckoutLink, type OrderService, type UseCredits } from '../orders/service.js';
 import * as repo from './repository.js';
@@ -28,19 +24,6 @@ export interface NewBookingResult {
   order: Order;
   /** Where to pay; null when nothing is due (paid with credits). */
   checkout: CheckoutLink | null;
-}
-
-const MINUTE = 60_000;
-
-/** Customers change or cancel a session only before the cancellation window; staff any time. */
-function assertOutsideWindow(booking: repo.Booking, settings: catalog.Settings, action: string): void {
-  if (booking.date_time.getTime() - Date.now() < settings.cancellation_window_minutes * MINUTE) {
-    throw unprocessable(
-      `Sessions can be ${action} online up to ${settings.cancellation_window_minutes / 60} hours before; please contact us`,
-      { cancellation_window_minutes: settings.cancellation_window_minutes },
-      'cancellation_window_passed',
-    );
-  }
 }
 
 export class BookingService {
@@ -117,14 +100,5 @@ export class BookingService {
   async transition(caller: Caller, id: string, to: 'confirmed' | 'completed'): Promise<repo.Booking> {
     signedIn(caller);
     return repo.setStatusAsStaff(this.db, caller, id, to);
-  }
-
-  private async loadForChange(tx: Queryable, id: string, lock = true) {
-    const booking = await repo.findBooking(tx, id, lock);
-    if (!booking) throw notFound('Booking');
-    const role = await staffRole(tx);
-    const staff = atLeast(role, 'operator');
-    const settings = await catalog.getSettings(tx);
-    return { booking, role, staff, settings };
   }
 }

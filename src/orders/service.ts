@@ -1,8 +1,6 @@
 import { signedIn } from '../auth/caller.js';
-import * as credits from '../credits/repository.js';
-import { SERVICE_ROLE, type Caller, type Database, type Queryable } from '../db/index.js';
-import { AppError, notFound, unprocessable } from '../errors.js';
-import * as profiles from '../profiles/repository.js';
+import { SERVICE_ROLE, type Caller, type Database } from '../db/index.js';
+import { AppError, notFound } from '../errors.js';
 import { requireStaff } from '../staff/access.js';
 import { PaymentProviderError, type Checkout, type PaymentProvider } from './payment-provider.js';
 import * as repo from './repository.js';

@@ -59,12 +59,3 @@ export async function updateProfile(tx: Queryable, id: string, changes: ProfileC
   );
   return rows[0];
 }
-
-/** Locks the customer's profile: one order at a time per customer (setup fee, credit spends). */
-export async function lockCustomer(tx: Queryable, userId: string): Promise<{ credits: number; email: string } | undefined> {
-  const { rows } = await tx.query<{ credits: number; email: string }>(
-    'select credits, email from public.profiles where id = $1 for update',
-    [userId],
-  );
-  return rows[0];
-}

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Caller, Database, Queryable } from '../../../src/db/index.js';
 import { engines } from '../../helpers/db.js';
-import { rlsWorld, type RlsWorld, asUser, count, anon, callerOf, makeCustomer, uniqueEmail, DENIED, type TestUser } from './support.js';
+import { rlsWorld, type RlsWorld, asUser, count, callerOf, makeCustomer, uniqueEmail, DENIED, type TestUser } from './support.js';
 
 describe.each(engines)('row level security on %s', (engine) => {
   let w: RlsWorld;
