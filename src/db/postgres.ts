@@ -33,32 +33,27 @@ class PostgresDatabase implements Database {
     return this.q.query<T>(text, params);
   }
 
-  async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('begin');
-      const result = await fn(wrap(client));
-      await client.query('commit');
-      return result;
-    } catch (err) {
-      await client.query('rollback').catch(() => {});
-      throw err;
-    } finally {
-      client.release();
-    }
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    return this.inTransaction('begin', fn);
   }
 
   /**
    * As `transaction`, but BEGIN and the caller's settings travel as one simple-protocol query
    * (one round trip fewer per request); the two values are quoted by the driver's escapeLiteral.
    */
-  async asCaller<T>(caller: Caller, fn: (tx: Queryable) => Promise<T>): Promise<T> {
+  asCaller<T>(caller: Caller, fn: (tx: Queryable) => Promise<T>): Promise<T> {
     const [role, claims] = callerSettings(caller);
+    return this.inTransaction(
+      `begin; select set_config('role', ${pg.escapeLiteral(role)}, true), set_config('request.jwt.claims', ${pg.escapeLiteral(claims)}, true)`,
+      fn,
+    );
+  }
+
+  /** Runs `fn` on one pooled client between `begin` (any opening script) and commit, rolling back on error. */
+  private async inTransaction<T>(begin: string, fn: (tx: Queryable) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     try {
-      await client.query(
-        `begin; select set_config('role', ${pg.escapeLiteral(role)}, true), set_config('request.jwt.claims', ${pg.escapeLiteral(claims)}, true)`,
-      );
+      await client.query(begin);
       const result = await fn(wrap(client));
       await client.query('commit');
       return result;
