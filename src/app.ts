@@ -27,6 +27,7 @@ import { registerWebhookRoutes } from './payments/routes.js';
 import { AddressSchema } from './profiles/schemas.js';
 import { registerProfileRoutes } from './profiles/routes.js';
 import { registerReferralRoutes } from './referrals/routes.js';
+import { registerReviewRoutes } from './reviews/routes.js';
 import { buildServices, type Services } from './services.js';
 import { registerSlotRoutes } from './slots/routes.js';
 import { registerStaffRoutes } from './staff/routes.js';
@@ -124,5 +125,6 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   registerOrderRoutes(app, services.orders);
   await registerPayments(app, config, services);
   registerReferralRoutes(app, services.referrals);
+  registerReviewRoutes(app, services.reviews);
   return app;
 }
