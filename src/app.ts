@@ -63,6 +63,9 @@ function createServer(deps: AppDeps): App {
       redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
     },
     bodyLimit: 100 * 1024,
+    // Review links carry a signed token in the path (GET /api/reviews/request/:token, ~300
+    // characters); every parameter is still held to its route's schema.
+    maxParamLength: 1024,
     trustProxy: deps.config.env === 'production',
     genReqId: (req) => {
       const given = req.headers['x-request-id'];

@@ -23,7 +23,7 @@ const AdminReviewSchema = Type.Object({
   customer: Nullable(Type.Object({ id: Uuid, full_name: Nullable(Type.String()), email: Type.String() })),
 });
 
-const Token = Type.String({ minLength: 1, maxLength: 2048, pattern: '^[A-Za-z0-9_.-]+$' });
+const Token = Type.String({ minLength: 1, maxLength: 1024, pattern: '^[A-Za-z0-9_.-]+$' });
 
 const SubmitBody = Type.Object(
   {

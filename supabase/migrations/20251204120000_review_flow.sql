@@ -131,7 +131,7 @@ begin
   end if;
   begin
     insert into public.reviews (user_id, booking_id, rating, comment)
-    values (auth.uid(), p_booking_id, p_rating, pg_catalog.nullif(pg_catalog.btrim(p_comment), ''))
+    values (auth.uid(), p_booking_id, p_rating, nullif(pg_catalog.btrim(p_comment), ''))
     returning * into v_review;
   exception when unique_violation then
     raise exception using errcode = 'RM409', message = 'already_reviewed', detail = 'This booking has been reviewed already';
