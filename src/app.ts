@@ -65,7 +65,7 @@ function createServer(deps: AppDeps): App {
     bodyLimit: 100 * 1024,
     // Review links carry a signed token in the path (GET /api/reviews/request/:token, ~300
     // characters); every parameter is still held to its route's schema.
-    maxParamLength: 1024,
+    routerOptions: { maxParamLength: 1024 },
     trustProxy: deps.config.env === 'production',
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
