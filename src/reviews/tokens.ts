@@ -77,6 +77,11 @@ export class ReviewLinks {
   }
 }
 
+/** A URL as logs may keep it: a review link's token is a credential for 30 days. */
+export function withoutReviewToken(url: string): string {
+  return url.replace(/^\/api\/reviews\/request\/[^/?#]+/, '/api/reviews/request/[token]');
+}
+
 function targetOf(payload: { sub?: unknown; bid?: unknown }): ReviewTarget {
   const { sub, bid } = payload;
   if (typeof sub !== 'string' || typeof bid !== 'string' || !UUID.test(sub) || !UUID.test(bid)) throw unknownLink();

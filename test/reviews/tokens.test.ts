@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { AccessTokens } from '../../src/auth/tokens.js';
-import { REVIEW_TOKEN_AUDIENCE, ReviewLinks } from '../../src/reviews/tokens.js';
+import { REVIEW_TOKEN_AUDIENCE, ReviewLinks, withoutReviewToken } from '../../src/reviews/tokens.js';
 
 const secret = 'review-test-secret-review-test-secret-0123';
 const links = new ReviewLinks({ secret, publicUrl: 'https://example.test' });
@@ -46,5 +46,13 @@ describe('review links', () => {
 
   it('is made only for a booking id and a user id', async () => {
     await expect(links.sign({ bookingId: 'x', userId: target.userId })).rejects.toThrow(TypeError);
+  });
+});
+
+describe('request logs', () => {
+  it('keep a review link without its token', async () => {
+    const token = await links.sign(target);
+    expect(withoutReviewToken(`/api/reviews/request/${token}?x=1`)).toBe('/api/reviews/request/[token]?x=1');
+    expect(withoutReviewToken('/api/reviews/featured')).toBe('/api/reviews/featured');
   });
 });
