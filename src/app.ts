@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { registerAuthRoutes } from './auth/routes.js';
 import { registerBookingRoutes } from './bookings/routes.js';
 import { registerCatalogRoutes } from './catalog/routes.js';
@@ -27,6 +27,8 @@ import { registerWebhookRoutes } from './payments/routes.js';
 import { AddressSchema } from './profiles/schemas.js';
 import { registerProfileRoutes } from './profiles/routes.js';
 import { registerReferralRoutes } from './referrals/routes.js';
+import { registerReviewRoutes } from './reviews/routes.js';
+import { withoutReviewToken } from './reviews/tokens.js';
 import { buildServices, type Services } from './services.js';
 import { registerSlotRoutes } from './slots/routes.js';
 import { registerStaffRoutes } from './staff/routes.js';
@@ -60,8 +62,21 @@ function createServer(deps: AppDeps): App {
     logger: deps.logger ?? {
       level: deps.config.logLevel,
       redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
+      // Fastify's request fields, with a review link's token left out of the URL.
+      serializers: {
+        req: (req: FastifyRequest) => ({
+          method: req.method,
+          url: withoutReviewToken(req.url),
+          host: req.host,
+          remoteAddress: req.ip,
+          remotePort: req.socket?.remotePort,
+        }),
+      },
     },
     bodyLimit: 100 * 1024,
+    // Review links carry a signed token in the path (GET /api/reviews/request/:token, ~300
+    // characters); every parameter is still held to its route's schema.
+    routerOptions: { maxParamLength: 1024 },
     trustProxy: deps.config.env === 'production',
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
@@ -124,5 +139,6 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   registerOrderRoutes(app, services.orders);
   await registerPayments(app, config, services);
   registerReferralRoutes(app, services.referrals);
+  registerReviewRoutes(app, services.reviews);
   return app;
 }

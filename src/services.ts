@@ -12,6 +12,8 @@ import { createPaymentProvider } from './payments/create.js';
 import { PaymentWebhooks } from './payments/service.js';
 import { ProfileService } from './profiles/service.js';
 import { ReferralService } from './referrals/service.js';
+import { ReviewService } from './reviews/service.js';
+import { ReviewLinks } from './reviews/tokens.js';
 import { SlotService } from './slots/service.js';
 import { StaffService } from './staff/service.js';
 
@@ -30,6 +32,9 @@ export interface Services {
   bookings: BookingService;
   webhooks: PaymentWebhooks;
   referrals: ReferralService;
+  /** Signs and checks review links: `reviewLinks.link({ bookingId, userId })` (review_request messages). */
+  reviewLinks: ReviewLinks;
+  reviews: ReviewService;
 }
 
 export interface ServiceOverrides {
@@ -46,6 +51,7 @@ export function buildServices(config: Config, db: Database, overrides: ServiceOv
   });
   const paymentProvider = overrides.paymentProvider ?? createPaymentProvider(config);
   const orders = new OrderService(db, paymentProvider);
+  const reviewLinks = new ReviewLinks({ secret: config.jwtSecret, publicUrl: config.publicUrl });
   return {
     auth: new AuthService(db, tokens, { refreshTokenTtl: config.refreshTokenTtl, rateLimitPerMinute: config.authRateLimitPerMinute }),
     profiles: new ProfileService(db),
@@ -59,5 +65,7 @@ export function buildServices(config: Config, db: Database, overrides: ServiceOv
     bookings: new BookingService(db, orders),
     webhooks: new PaymentWebhooks(db, config.payments.signingSecret),
     referrals: new ReferralService(db, { publicUrl: config.publicUrl, invitesPerDay: config.referralInvitesPerDay }),
+    reviewLinks,
+    reviews: new ReviewService(db, reviewLinks, config.publicUrl),
   };
 }

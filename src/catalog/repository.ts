@@ -35,13 +35,15 @@ export interface Settings {
   cancellation_refund_to: 'card' | 'credits';
   /** When a referral pays its reward: the invitee's first paid order, or at sign-up. */
   referral_reward_on: 'first_paid_booking' | 'signup';
+  /** Google's "write a review" page (https), offered after every review; null = none. */
+  google_review_url: string | null;
 }
 
 const serviceColumns = 'key, name, description, duration_minutes, price_cents, active, sort_order';
 const addOnColumns = 'key, name, description, price_cents, per_unit, max_quantity, extra_minutes, active, sort_order';
 const settingsColumns =
   'timezone, min_notice_minutes, cancellation_window_minutes, service_area_zips, setup_fee_cents, referral_reward_credits, order_expiry_minutes, ' +
-  'cancellation_refund_to, referral_reward_on';
+  'cancellation_refund_to, referral_reward_on, google_review_url';
 
 /**
  * The catalog as the response body {"services", "add_ons"}, built by the database in one call
@@ -111,7 +113,8 @@ export async function updateSettings(tx: Queryable, changes: Partial<Settings>):
        referral_reward_credits = coalesce($6, referral_reward_credits),
        order_expiry_minutes = coalesce($7, order_expiry_minutes),
        cancellation_refund_to = coalesce($8, cancellation_refund_to),
-       referral_reward_on = coalesce($9, referral_reward_on)
+       referral_reward_on = coalesce($9, referral_reward_on),
+       google_review_url = case when $10 then $11 else google_review_url end
      where id
      returning ${settingsColumns}`,
     [
@@ -124,6 +127,9 @@ export async function updateSettings(tx: Queryable, changes: Partial<Settings>):
       changes.order_expiry_minutes ?? null,
       changes.cancellation_refund_to ?? null,
       changes.referral_reward_on ?? null,
+      // null clears it: only an absent field keeps it.
+      changes.google_review_url !== undefined,
+      changes.google_review_url ?? null,
     ],
   );
   return rows[0]!;

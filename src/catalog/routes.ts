@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import { sendJsonText } from '../http/json-text.js';
-import { errors } from '../http/schemas.js';
+import { errors, Nullable } from '../http/schemas.js';
 import type { App } from '../http/types.js';
 import type { CatalogService } from './service.js';
 
@@ -54,6 +54,13 @@ const SettingsSchema = Type.Object({
   referral_reward_on: Type.Union([Type.Literal('first_paid_booking'), Type.Literal('signup')], {
     description: 'When both sides of a referral are credited: the invitee’s first paid booking, or at sign-up',
   }),
+  google_review_url: Nullable(
+    Type.String({
+      maxLength: 2000,
+      pattern: '^https://[^/\\s?#]+\\.[^/\\s?#]+([/?#]\\S*)?$',
+      description: 'Google’s "write a review" page (https), offered after every review through GET /r/google/:id; null = none',
+    }),
+  ),
 });
 
 const SettingsPatch = Type.Partial(

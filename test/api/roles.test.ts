@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { upsertAdmin } from '../../src/admins/repository.js';
 import { ADDRESS, bearer, futureDate, signup, signupStaff, startApp, uniqueEmail, type SignedUp, type TestApp } from '../helpers/app.js';
 import { engines } from '../helpers/db.js';
+import { callerOf, makePastBooking } from '../helpers/factories.js';
 
 const roles = ['customer', 'operator', 'admin', 'super_admin'] as const;
 type Role = (typeof roles)[number];
@@ -86,6 +87,14 @@ describe.each(engines)('roles as README.md documents them, on %s', (engine) => {
     return { id: res.json().booking.id, order_id: res.json().order.id };
   }
 
+  /** A review of a session `user` had (a completed booking in the past), written as they would. */
+  async function reviewOf(user: SignedUp): Promise<string> {
+    day += 1;
+    const booking = await makePastBooking(t.db, { user_id: user.id, status: 'completed', date_time: new Date(Date.now() - day * 86_400_000) });
+    const { review } = await t.db.call<{ review: { id: string } }>(callerOf(user), 'api.submit_review', [booking.id, 5, 'role probe']);
+    return review.id;
+  }
+
   /** How to call an endpoint as `actor` on something of `owner`'s; `shows` for lists. */
   interface Probe {
     request(actor: SignedUp, owner: SignedUp): Promise<InjectOptions>;
@@ -144,6 +153,15 @@ describe.each(engines)('roles as README.md documents them, on %s', (engine) => {
       // Not cancelled, so 409 for those allowed: the point is who gets 403.
       request: async (_, owner) => ({ method: 'POST', url: `/api/admin/orders/${(await bookingOf(owner)).order_id}/cancellation-refund`, payload: { refund: 'none' } }),
     },
+    'GET /api/admin/reviews': {
+      request: async (_, owner) => {
+        await reviewOf(owner);
+        return { method: 'GET', url: '/api/admin/reviews?limit=200' };
+      },
+      shows: byUser('reviews'),
+    },
+    'POST /api/admin/reviews/:id/feature': { request: async (_, owner) => ({ method: 'POST', url: `/api/admin/reviews/${await reviewOf(owner)}/feature` }) },
+    'POST /api/admin/reviews/:id/unfeature': { request: async (_, owner) => ({ method: 'POST', url: `/api/admin/reviews/${await reviewOf(owner)}/unfeature` }) },
     'GET /api/admin/staff': { request: async () => ({ method: 'GET', url: '/api/admin/staff' }) },
     'POST /api/admin/staff': { request: async () => ({ method: 'POST', url: '/api/admin/staff', payload: { email: uniqueEmail('probe'), role: 'operator' } }) },
     'DELETE /api/admin/staff/:email': {
