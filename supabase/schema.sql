@@ -274,8 +274,10 @@ create table public.business_settings (
   updated_at timestamp with time zone default now() not null,
   cancellation_refund_to text default 'card'::text not null,
   referral_reward_on text default 'first_paid_booking'::text not null,
+  google_review_url text,
   constraint business_settings_cancellation_refund_to_check CHECK ((cancellation_refund_to = ANY (ARRAY['card'::text, 'credits'::text]))),
   constraint business_settings_cancellation_window_minutes_check CHECK (((cancellation_window_minutes >= 0) AND (cancellation_window_minutes <= 43200))),
+  constraint business_settings_google_review_url_check CHECK (((google_review_url ~ '^https://[^/\s?#]+\.[^/\s?#]+([/?#]\S*)?$'::text) AND (length(google_review_url) <= 2000))),
   constraint business_settings_min_notice_minutes_check CHECK (((min_notice_minutes >= 0) AND (min_notice_minutes <= 43200))),
   constraint business_settings_order_expiry_minutes_check CHECK (((order_expiry_minutes >= 1) AND (order_expiry_minutes <= 10080))),
   constraint business_settings_pkey PRIMARY KEY (id),
@@ -299,7 +301,7 @@ create policy business_settings_update_admin on public.business_settings
 grant select on table public.business_settings to anon;
 grant select on table public.business_settings to authenticated;
 grant delete, insert, maintain, references, select, trigger, truncate, update on table public.business_settings to service_role;
-grant update (timezone, min_notice_minutes, cancellation_window_minutes, service_area_zips, setup_fee_cents, referral_reward_credits, order_expiry_minutes, cancellation_refund_to, referral_reward_on) on table public.business_settings to authenticated;
+grant update (timezone, min_notice_minutes, cancellation_window_minutes, service_area_zips, setup_fee_cents, referral_reward_credits, order_expiry_minutes, cancellation_refund_to, referral_reward_on, google_review_url) on table public.business_settings to authenticated;
 
 -- public.credit_transactions
 
@@ -551,6 +553,7 @@ create table public.reviews (
   created_at timestamp with time zone default now() not null,
   constraint reviews_booking_id_fkey FOREIGN KEY (booking_id) REFERENCES public.bookings(id) ON DELETE CASCADE,
   constraint reviews_booking_id_key UNIQUE (booking_id),
+  constraint reviews_comment_length CHECK ((char_length(comment) <= 2000)) NOT VALID,
   constraint reviews_pkey PRIMARY KEY (id),
   constraint reviews_rating_check CHECK (((rating >= 1) AND (rating <= 5))),
   constraint reviews_user_id_booking_id_key UNIQUE (user_id, booking_id),
@@ -935,6 +938,44 @@ end;
 $function$;
 grant execute on function app_hidden.quote_session(p_service_type text, p_add_ons json) to authenticated;
 grant execute on function app_hidden.quote_session(p_service_type text, p_add_ons json) to service_role;
+
+-- app_hidden.review_author(p_full_name text)
+
+CREATE OR REPLACE FUNCTION app_hidden.review_author(p_full_name text)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE
+ SET search_path TO ''
+AS $function$
+  select case pg_catalog.cardinality(w)
+    when 0 then null
+    when 1 then w[1]
+    else w[1] || ' ' || pg_catalog.upper(pg_catalog.left(w[pg_catalog.cardinality(w)], 1)) || '.'
+  end
+  from (select case when pg_catalog.btrim(coalesce(p_full_name, '')) = '' then '{}'::text[]
+                    else pg_catalog.regexp_split_to_array(pg_catalog.btrim(p_full_name), '\s+') end as w) x
+$function$;
+grant execute on function app_hidden.review_author(p_full_name text) to anon;
+grant execute on function app_hidden.review_author(p_full_name text) to authenticated;
+grant execute on function app_hidden.review_author(p_full_name text) to service_role;
+
+-- app_hidden.review_json(r public.reviews)
+
+CREATE OR REPLACE FUNCTION app_hidden.review_json(r public.reviews)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  select pg_catalog.jsonb_build_object(
+    'id', r.id, 'booking_id', r.booking_id, 'user_id', r.user_id, 'rating', r.rating, 'comment', r.comment,
+    'is_featured', coalesce(r.is_featured, false), 'google_synced', coalesce(r.google_synced, false),
+    'suggested_feature', r.rating >= 4 and pg_catalog.btrim(coalesce(r.comment, '')) <> '',
+    'created_at', app_hidden.iso(r.created_at))
+$function$;
+grant execute on function app_hidden.review_json(r public.reviews) to anon;
+grant execute on function app_hidden.review_json(r public.reviews) to authenticated;
+grant execute on function app_hidden.review_json(r public.reviews) to service_role;
 
 -- app_hidden.settle_cancellation(p_order public.orders, p_decision text, p_decided_by uuid, p_card_refund_id text)
 
