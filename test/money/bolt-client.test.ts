@@ -105,7 +105,7 @@ describe('the Bolt client against a local stand-in', () => {
   });
 
   it('refunds through the transaction credit endpoint', async () => {
-    const credit = await provider.refund({ orderId: order.id, transactionReference: 'ABCD-1234-EFGH', amountCents: 2500 });
+    const credit = await provider.refund({ orderId: order.id, transactionReference: 'LBLJ-TWW7-R9VC', amountCents: 2500, idempotencyKey: 'key-1' });
     expect(credit.refundId).toMatch(/^TAcredit/);
     const [call] = bolt.seen as [Seen];
     expect([call.method, call.path, call.headers['x-api-key']]).toEqual(['POST', '/v1/merchant/transactions/credit', API_KEY]);
@@ -118,7 +118,7 @@ describe('the Bolt client against a local stand-in', () => {
     const failed = await provider.createCheckout(order).catch((e: unknown) => e);
     expect(failed).toBeInstanceOf(PaymentProviderError);
     expect((failed as PaymentProviderError).status).toBe(500);
-    await expect(provider.refund({ orderId: order.id, transactionReference: 'X', amountCents: 1 })).rejects.toBeInstanceOf(PaymentProviderError);
+    await expect(provider.refund({ orderId: order.id, transactionReference: 'X', amountCents: 1, idempotencyKey: 'key-2' })).rejects.toBeInstanceOf(PaymentProviderError);
     bolt.mode = 'not_json';
     await expect(provider.createCheckout(order)).rejects.toBeInstanceOf(PaymentProviderError);
     bolt.mode = 'no_token';
@@ -128,7 +128,7 @@ describe('the Bolt client against a local stand-in', () => {
     const unreachable = await nowhere.createCheckout(order).catch((e: unknown) => e);
     expect(unreachable).toBeInstanceOf(PaymentProviderError);
     expect((unreachable as Error).message).toMatch(/unreachable/);
-    await expect(nowhere.refund({ orderId: order.id, transactionReference: 'X', amountCents: 1 })).rejects.toBeInstanceOf(PaymentProviderError);
+    await expect(nowhere.refund({ orderId: order.id, transactionReference: 'X', amountCents: 1, idempotencyKey: 'key-2' })).rejects.toBeInstanceOf(PaymentProviderError);
   });
 });
 

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { buildApp } from '../../src/app.js';
 import type { App } from '../../src/http/types.js';
 import { FakeProvider } from '../../src/payments/fake.js';
-import { PaymentProviderError, type RefundRequest } from '../../src/orders/payment-provider.js';
+import { PaymentProviderError, type RefundDone, type RefundRequest } from '../../src/orders/payment-provider.js';
 import { buildServices } from '../../src/services.js';
 import { bearer, errorCode, signupStaff, startApp, type SignedUp, type TestApp } from '../helpers/app.js';
 import { engines } from '../helpers/db.js';
@@ -12,7 +12,7 @@ vi.setConfig({ testTimeout: 60_000 });
 
 /** The fake provider with its refunds down (Bolt unreachable). */
 class RefundsDown extends FakeProvider {
-  override async refund(_request: RefundRequest): Promise<{ refundId: string }> {
+  override async refund(_request: RefundRequest): Promise<RefundDone> {
     throw new PaymentProviderError('Bolt is unreachable');
   }
 }

@@ -193,10 +193,10 @@ export async function waitForEvent(t: TestApp, id: string, timeoutMs = 5000): Pr
   }
 }
 
-/** The provider's refund ids of an order's card refunds, oldest first. */
+/** The provider's refund ids of an order's completed card refunds, oldest first. */
 export async function cardRefundIds(t: TestApp, orderId: string): Promise<string[]> {
   const { rows } = await t.db.query<{ provider_refund_id: string }>(
-    "select provider_refund_id from public.refunds where order_id = $1 and destination = 'card' order by created_at",
+    "select provider_refund_id from public.refunds where order_id = $1 and destination = 'card' and status = 'completed' order by created_at",
     [orderId],
   );
   return rows.map((r) => r.provider_refund_id);
