@@ -110,7 +110,7 @@ describe('the Bolt client against a local stand-in', () => {
     const [call] = bolt.seen as [Seen];
     expect([call.method, call.path, call.headers['x-api-key']]).toEqual(['POST', '/v1/merchant/transactions/credit', API_KEY]);
     expect(call.headers['x-nonce']).toBeTruthy();
-    expect(call.body).toMatchObject({ transaction_reference: 'ABCD-1234-EFGH', amount: 2500, currency: 'USD' });
+    expect(call.body).toMatchObject({ transaction_reference: 'LBLJ-TWW7-R9VC', amount: 2500, currency: 'USD' });
   });
 
   it('turns errors, odd answers and an unreachable Bolt into PaymentProviderError', async () => {
