@@ -35,16 +35,16 @@ export class OrderService {
     return this.provider.name;
   }
 
-  /**
-   * Opens the checkout of a new booking's pending order, after the booking committed (no network
-   * call inside a transaction), and stores its id. When the provider cannot, the order fails at
-   * once (its booking cancelled, place and credits back) and the answer is 503.
-   */
   /** A checkout named before the order exists, when the provider needs no call for it (the fake); else undefined. */
   localCheckout(): Checkout | undefined {
     return this.provider.localCheckout?.();
   }
 
+  /**
+   * Opens the checkout of a new booking's pending order, after the booking committed (no network
+   * call inside a transaction), and stores its id. When the provider cannot, the order fails at
+   * once (its booking cancelled, place and credits back) and the answer is 503.
+   */
   async openCheckout(pending: repo.Order, email: string): Promise<{ order: repo.Order; checkout: CheckoutLink }> {
     let checkout;
     try {
