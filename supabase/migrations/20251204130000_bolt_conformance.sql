@@ -33,11 +33,13 @@ create index idx_refunds_pending_created_at on public.refunds (created_at) where
 
 alter table public.orders
   add column pending_refund_cents integer not null default 0,
-  -- What is refunded plus what is being refunded never exceeds what was paid.
+  -- What is refunded plus what is being refunded never exceeds what was paid (with nothing
+  -- pending, orders_refunded_within_paid and orders_card_refunded_within_amount say it).
   add constraint orders_pending_refunds_within_paid
     check (pending_refund_cents >= 0
-           and refunded_cents + pending_refund_cents <= amount + credits_applied * 100
-           and card_refunded_cents + pending_refund_cents <= amount);
+           and (pending_refund_cents = 0
+                or (refunded_cents + pending_refund_cents <= amount + credits_applied * 100
+                    and card_refunded_cents + pending_refund_cents <= amount)));
 comment on column public.orders.pending_refund_cents is 'Cents of card refunds asked of the provider and not yet answered (refunds.status = pending)';
 
 -- Applies a refund to its order (locking it). A pending refund only reserves its amount; when it
