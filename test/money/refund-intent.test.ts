@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import type { App } from '../../src/http/types.js';
+import { startSweeper } from '../../src/maintenance/sweeper.js';
 import { PaymentProviderError, type RefundDone, type RefundRequest } from '../../src/orders/payment-provider.js';
 import { FakeProvider } from '../../src/payments/fake.js';
 import { buildServices, type Services } from '../../src/services.js';
@@ -201,6 +202,23 @@ describe.each(engines)('card refunds: intent, provider call outside any transact
     expect(await orderRow(t, order.id)).toMatchObject({ status: 'paid', refunded_cents: 20000, card_refunded_cents: 20000 });
     expect(await pendingCents(order.id)).toBe(0);
     expect(await services.orders.finishPendingRefunds()).toBe(0);
+  });
+
+  it('the running sweeper finishes a pending refund left by a crash', async () => {
+    const { order } = await paidOrder(t, await makeCustomer(t));
+    provider.mode = 'crash';
+    expect((await refundVia({ to: 'card', amount_cents: 5000 }, order.id)).statusCode).toBe(500);
+    await age(order.id);
+    provider.mode = 'ok';
+    const logged: object[] = [];
+    const stop = startSweeper({ info: (o) => logged.push(o), error: (o) => logged.push(o) }, services, 1);
+    try {
+      await until('the sweeper', async () => (await refundRows(order.id))[0]!.status === 'completed');
+    } finally {
+      stop();
+    }
+    expect(await orderRow(t, order.id)).toMatchObject({ refunded_cents: 5000, card_refunded_cents: 5000 });
+    expect(logged).toContainEqual({ count: 1 });
   });
 
   it('the sweeper keeps a refund pending while Bolt is unreachable; a refusal fails it and the cancelled order goes on the staff list', async () => {
