@@ -126,7 +126,7 @@ function readPayments(read: Reader, nodeEnv: Config['env']): PaymentsConfig {
   const provider = read.oneOf('PAYMENTS_PROVIDER', ['fake', 'bolt'], 'fake');
   const payments: PaymentsConfig = {
     provider,
-    boltApiUrl: (read.string('BOLT_API_URL') ?? 'https://api-sandbox.bolt.com').replace(/\/$/, ''),
+    boltApiUrl: (read.string('BOLT_API_URL') ?? 'https://api-sandbox.boltapp.com').replace(/\/$/, ''),
     boltApiKey: read.string('BOLT_API_KEY'),
     boltPublishableKey: read.string('BOLT_PUBLISHABLE_KEY'),
     signingSecret: read.string('BOLT_SIGNING_SECRET') ?? '',

@@ -47,6 +47,7 @@ const constraintErrors: Record<string, { status: number; code: string; message: 
   orders_one_setup_fee_per_customer: { status: 409, code: 'conflict', message: 'Another order is being placed; please try again' },
   orders_refunded_within_paid: { status: 422, code: 'refund_exceeds_paid', message: 'That is more than was paid' },
   orders_card_refunded_within_amount: { status: 422, code: 'refund_exceeds_paid', message: 'That is more than the card paid' },
+  orders_pending_refunds_within_paid: { status: 422, code: 'refund_exceeds_paid', message: 'That is more than is left to refund' },
   availability_slots_no_overlap: { status: 409, code: 'slot_overlaps', message: 'That slot overlaps another slot' },
   profiles_address_check: { status: 422, code: 'invalid_address', message: 'An address is an object whose street, city, state and zip are strings' },
   bookings_address_check: { status: 422, code: 'invalid_address', message: 'An address is an object whose street, city, state and zip are strings' },

@@ -1,7 +1,7 @@
 import type { Caller, Database, Queryable } from '../db/index.js';
 import { orderFromJson, type Order, type OrderJson } from '../orders/repository.js';
 import type { Address } from '../profiles/repository.js';
-import { callApi, isCardRefund, type CancellationMoney, type CardRefundDone, type Planned, type RefundDecision, type Via } from '../orders/repository.js';
+import type { CancellationMoney, CardRefund, RefundDecision } from '../orders/repository.js';
 
 export type BookingStatus = 'scheduled' | 'confirmed' | 'completed' | 'cancelled';
 
@@ -146,20 +146,19 @@ export async function listBookings(tx: Queryable, f: BookingFilter): Promise<{ b
 }
 
 /**
- * Cancels a booking and settles its money (api.cancel_booking). Returns a card refund plan,
- * having written nothing, when the card is to be refunded and `card` (the provider's answer) is
- * not given yet: see OrderService.refundCard.
+ * Cancels a booking and settles its money in one call (api.cancel_booking). A card part is
+ * recorded as a pending refund (`card_refund`), asked of the provider after this call committed:
+ * see OrderService.settleCancellation.
  */
 export async function cancelBooking(
-  via: Via,
+  db: Database,
+  caller: Caller,
   id: string,
   refund: RefundDecision | undefined,
-  card?: CardRefundDone,
-): Promise<Planned<{ booking: Booking; money: CancellationMoney }>> {
-  const result = await callApi<Planned<{ booking: BookingJson; money: CancellationMoney }>>(via, 'api.cancel_booking', [
+): Promise<{ booking: Booking; money: CancellationMoney; card_refund: CardRefund | null }> {
+  const result = await db.call<{ booking: BookingJson; money: CancellationMoney; card_refund: CardRefund | null }>(caller, 'api.cancel_booking', [
     id,
     refund ?? null,
-    card ? JSON.stringify(card) : null,
   ]);
-  return isCardRefund(result) ? result : { booking: fromJson(result.booking), money: result.money };
+  return { booking: fromJson(result.booking), money: result.money, card_refund: result.card_refund };
 }

@@ -2,7 +2,7 @@ import { signedIn } from '../auth/caller.js';
 import type { Caller, Database } from '../db/index.js';
 import { notFound } from '../errors.js';
 import type { Address } from '../profiles/repository.js';
-import { done, isCardRefund, type Order, type RefundDecision } from '../orders/repository.js';
+import type { Order, RefundDecision } from '../orders/repository.js';
 import { type CancellationMoney, type CheckoutLink, type OrderService, type UseCredits } from '../orders/service.js';
 import * as repo from './repository.js';
 
@@ -72,19 +72,14 @@ export class BookingService {
    * Cancels a booking and says what happened to its money (the rules: api.cancel_booking). Unpaid:
    * the order fails (credits back). Paid, by the customer (before the window): refunded to where
    * the business settings say. Paid, by an admin: `refund` is required. Paid, by an operator: the
-   * order goes to the "needs refund" list. One call, unless the card is to be refunded: then the
-   * checks and locks, the provider's refund and the record run as one transaction, so no
-   * concurrent refund can pay the same money out twice.
+   * order goes to the "needs refund" list. One call; a card refund is recorded there as pending
+   * (counted against what is refundable, so no concurrent refund can pay the same money out
+   * twice), then asked of the provider after that call committed, and its answer recorded.
    */
   async cancel(caller: Caller, id: string, refund?: RefundDecision): Promise<{ booking: repo.Booking; money: CancellationMoney }> {
     signedIn(caller);
-    const result = await repo.cancelBooking({ db: this.db, caller }, id, refund);
-    if (!isCardRefund(result)) return result;
-    return this.db.asCaller(caller, async (tx) => {
-      const planned = await repo.cancelBooking({ tx, caller }, id, refund);
-      if (!isCardRefund(planned)) return planned;
-      return done(await repo.cancelBooking({ tx, caller }, id, refund, await this.orders.refundCard(planned.card_refund)));
-    });
+    const { booking, money, card_refund } = await repo.cancelBooking(this.db, caller, id, refund);
+    return { booking, money: await this.orders.settleCancellation(money, card_refund) };
   }
 
   /**

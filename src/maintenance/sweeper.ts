@@ -8,7 +8,8 @@ interface Log {
 
 /**
  * The periodic work every server does: fail unpaid orders past their expiry (their bookings
- * cancelled, credits returned) and prune ended rate-limit windows and expired refresh tokens.
+ * cancelled, credits returned), finish card refunds left pending by a crash (asked again with
+ * their own idempotency key) and prune ended rate-limit windows and expired refresh tokens.
  * Expiry claims rows with SKIP LOCKED and pruning is idempotent, so any number of servers can
  * run it together. `seconds` = 0 turns it off (use the CLI's `maintain` commands instead).
  */
@@ -17,6 +18,8 @@ export function startSweeper(log: Log, services: { orders: OrderService; auth: A
   const sweep = async () => {
     const expired = await services.orders.expireUnpaid();
     if (expired > 0) log.info({ count: expired }, 'expired unpaid orders');
+    const refunds = await services.orders.finishPendingRefunds();
+    if (refunds > 0) log.info({ count: refunds }, 'finished pending card refunds');
     const pruned = await services.auth.pruneSessions();
     if (pruned.rateLimits + pruned.refreshTokens > 0) log.info(pruned, 'pruned ended rate limits and expired refresh tokens');
   };

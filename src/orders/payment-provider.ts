@@ -22,9 +22,17 @@ export interface Checkout {
 
 export interface RefundRequest {
   orderId: string;
-  /** The provider's reference of the captured payment (from the payment webhook). */
+  /** The provider's reference of the captured payment (from the payment webhook; Bolt: e.g. LBLJ-TWW7-R9VC). */
   transactionReference: string;
   amountCents: number;
+  /** The same on every attempt of one refund (our pending refund's key): the provider refunds once. */
+  idempotencyKey: string;
+}
+
+/** The provider's credit transaction: its id, and its reference where the provider has one. */
+export interface RefundDone {
+  refundId: string;
+  reference: string | null;
 }
 
 /** One interface, two implementations: Bolt, and an offline stand-in with the same webhooks. */
@@ -37,8 +45,8 @@ export interface PaymentProvider {
    * checkout is a network call made after the booking committed (then one more call stores it).
    */
   readonly localCheckout?: () => Checkout;
-  /** Refunds to the card; returns the provider's credit transaction id. */
-  refund(request: RefundRequest): Promise<{ refundId: string }>;
+  /** Refunds to the card (idempotent by request.idempotencyKey); returns the provider's credit transaction. */
+  refund(request: RefundRequest): Promise<RefundDone>;
 }
 
 export class PaymentProviderError extends Error {

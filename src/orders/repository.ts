@@ -1,4 +1,3 @@
-import { becomeCaller } from '../db/caller.js';
 import { SERVICE_ROLE, type Caller, type Database, type Queryable } from '../db/index.js';
 
 export type OrderStatus = 'pending' | 'paid' | 'failed' | 'refunded';
@@ -128,13 +127,14 @@ export interface RefundNeeded {
  */
 export async function listRefundsNeeded(tx: Queryable, limit: number, offset: number): Promise<{ items: RefundNeeded[]; total: number }> {
   const where = `o.status = 'paid' and o.cancellation_refund is null
-      and o.refunded_cents < o.amount + o.credits_applied * 100
+      and o.refunded_cents + o.pending_refund_cents < o.amount + o.credits_applied * 100
       and exists (select 1 from public.bookings b where b.order_id = o.id)
       and not exists (select 1 from public.bookings b where b.order_id = o.id and b.status <> 'cancelled')`;
   const { rows } = await tx.query<Order & Omit<RefundNeeded, 'order'>>(
     `select ${columns},
-            (o.amount + o.credits_applied * 100 - o.refunded_cents) as refundable_cents,
-            least(o.amount - o.card_refunded_cents, o.amount + o.credits_applied * 100 - o.refunded_cents) as card_refundable_cents,
+            (o.amount + o.credits_applied * 100 - o.refunded_cents - o.pending_refund_cents) as refundable_cents,
+            least(o.amount - o.card_refunded_cents - o.pending_refund_cents,
+                  o.amount + o.credits_applied * 100 - o.refunded_cents - o.pending_refund_cents) as card_refundable_cents,
             (select f.flags ->> 'cancellation_refund_error' from public.order_flags f where f.order_id = o.id) as reason,
             (select json_build_object('id', p.id, 'full_name', p.full_name, 'email', p.email, 'phone', p.phone)
                from public.profiles p where p.id = o.user_id) as customer,
@@ -176,70 +176,66 @@ export interface CancellationMoney {
 }
 
 /**
- * What a card refund needs. An api function returns it, having written nothing, when the card is
- * to be refunded: the server calls the provider inside the same transaction (the order stays
- * locked) and calls the function again with the provider's answer.
+ * A pending card refund, recorded (and committed) before the provider is asked: the server asks
+ * the provider outside any transaction with `idempotency_key`, then records the answer in one
+ * call (finishRefund). Returned by the api functions that decide a card refund.
  */
-export interface CardRefundPlan {
+export interface CardRefund {
+  refund_id: string;
   order_id: string;
   amount_cents: number;
   /** The provider's reference of the captured payment; null when there is none. */
   transaction_reference: string | null;
+  /** Sent as Idempotency-Key: the same on every attempt of this refund. */
+  idempotency_key: string;
+  created_at: string;
 }
 
-export type Planned<T> = T | { card_refund: CardRefundPlan };
+/** The provider's answer to a card refund, as api.finish_refund records it. */
+export type RefundResult =
+  | { status: 'completed'; id: string; reference: string | null }
+  | { status: 'failed'; reason: string };
 
-export function isCardRefund<T extends object>(result: Planned<T>): result is { card_refund: CardRefundPlan } {
+export type RefundStatus = 'pending' | 'completed' | 'failed';
+
+/** A card refund returned by an api function instead of a finished result. */
+export function isCardRefund<T extends object>(result: T | { card_refund: CardRefund }): result is { card_refund: CardRefund } {
   return 'card_refund' in result;
 }
 
-/** The result of a call made with the provider's answer, or without a card refund due: never a plan. */
-export function done<T extends object>(result: Planned<T>): T {
-  if (isCardRefund(result)) throw new Error('a card refund was planned where none was expected');
-  return result;
-}
-
-/** The provider's answer to a card refund, for the second call: its refund id, or null when it could not refund. */
-export type CardRefundDone = { refund_id: string | null };
-
-/**
- * Where an api function runs as the caller: in one round trip of its own (`Database.call`), or
- * inside an open transaction (the card-refund path, which holds the order's lock across the
- * provider call).
- */
-export type Via = { db: Database; caller: Caller } | { tx: Queryable; caller: Caller };
-
-export async function callApi<T>(via: Via, fn: `api.${string}`, args: readonly unknown[]): Promise<T> {
-  if ('db' in via) return via.db.call<T>(via.caller, fn, args);
-  // A previous call may have left the transaction elevated (service_role), and EXECUTE on the
-  // function is checked as the role current when the statement starts: become the caller first.
-  await becomeCaller(via.tx, via.caller);
-  const { rows } = await via.tx.query<{ result: T }>(`select ${fn}(${args.map((_, i) => `$${i + 1}`).join(', ')}) as result`, args);
-  return rows[0]!.result;
-}
-
-/** Admin refund to credits or the card (api.refund_order); the card path returns a plan first. */
+/** Admin refund to credits (done: the order) or the card (recorded as pending: the card refund to ask for). */
 export async function refundOrder(
-  via: Via,
-  r: { orderId: string; to: 'card' | 'credits'; amountCents?: number; card?: CardRefundDone },
-): Promise<Planned<Order>> {
-  const result = await callApi<Planned<OrderJson>>(via, 'api.refund_order', [r.orderId, r.to, r.amountCents ?? null, r.card ? JSON.stringify(r.card) : null]);
+  db: Database,
+  caller: Caller,
+  r: { orderId: string; to: 'card' | 'credits'; amountCents?: number },
+): Promise<Order | { card_refund: CardRefund }> {
+  const result = await db.call<OrderJson | { card_refund: CardRefund }>(caller, 'api.refund_order', [r.orderId, r.to, r.amountCents ?? null]);
   return isCardRefund(result) ? result : orderFromJson(result);
 }
 
 /** Admin decision about the money of a cancelled paid order (api.decide_cancellation_refund). */
 export async function decideCancellationRefund(
-  via: Via,
+  db: Database,
+  caller: Caller,
   orderId: string,
   decision: RefundDecision,
-  card?: CardRefundDone,
-): Promise<Planned<{ order: Order; money: CancellationMoney }>> {
-  const result = await callApi<Planned<{ order: OrderJson; money: CancellationMoney }>>(via, 'api.decide_cancellation_refund', [
+): Promise<{ order: Order; money: CancellationMoney; card_refund: CardRefund | null }> {
+  const result = await db.call<{ order: OrderJson; money: CancellationMoney; card_refund: CardRefund | null }>(caller, 'api.decide_cancellation_refund', [
     orderId,
     decision,
-    card ? JSON.stringify(card) : null,
   ]);
-  return isCardRefund(result) ? result : { order: orderFromJson(result.order), money: result.money };
+  return { order: orderFromJson(result.order), money: result.money, card_refund: result.card_refund };
+}
+
+/** Server only: records the provider's answer to a pending card refund (api.finish_refund). */
+export async function finishRefund(db: Database, refundId: string, result: RefundResult): Promise<{ status: RefundStatus; order: Order }> {
+  const done = await db.call<{ status: RefundStatus; order: OrderJson }>(SERVICE_ROLE, 'api.finish_refund', [refundId, JSON.stringify(result)]);
+  return { status: done.status, order: orderFromJson(done.order) };
+}
+
+/** Server only: claims pending card refunds older than `olderThanSeconds` for a retry (api.claim_pending_refunds). */
+export async function claimPendingRefunds(db: Database, olderThanSeconds: number, limit: number): Promise<CardRefund[]> {
+  return db.call<CardRefund[]>(SERVICE_ROLE, 'api.claim_pending_refunds', [olderThanSeconds, limit]);
 }
 
 /** Fails up to `batch` unpaid orders past their expiry (service role); how many. */

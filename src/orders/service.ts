@@ -21,8 +21,8 @@ const cardRefundUnavailable = () =>
 /**
  * The one door to orders: opening them for bookings, expiring them, refunds. The money rules
  * (payment events, expiry, refunds, cancellation refunds) are database functions in `api`
- * (supabase/migrations/20251203110000_api_orders.sql); this service calls them and talks to the
- * payment provider, which a card refund needs between two calls of one transaction.
+ * (supabase/migrations/20251203110000_api_orders.sql, 20251204130000_bolt_conformance.sql); this
+ * service calls them and talks to the payment provider, never inside a database transaction.
  */
 export class OrderService {
   constructor(
@@ -35,16 +35,16 @@ export class OrderService {
     return this.provider.name;
   }
 
-  /**
-   * Opens the checkout of a new booking's pending order, after the booking committed (no network
-   * call inside a transaction), and stores its id. When the provider cannot, the order fails at
-   * once (its booking cancelled, place and credits back) and the answer is 503.
-   */
   /** A checkout named before the order exists, when the provider needs no call for it (the fake); else undefined. */
   localCheckout(): Checkout | undefined {
     return this.provider.localCheckout?.();
   }
 
+  /**
+   * Opens the checkout of a new booking's pending order, after the booking committed (no network
+   * call inside a transaction), and stores its id. When the provider cannot, the order fails at
+   * once (its booking cancelled, place and credits back) and the answer is 503.
+   */
   async openCheckout(pending: repo.Order, email: string): Promise<{ order: repo.Order; checkout: CheckoutLink }> {
     let checkout;
     try {
@@ -60,26 +60,50 @@ export class OrderService {
   }
 
   /**
-   * Refunds a planned amount to the card through the provider (called inside the transaction
-   * that holds the order's lock). The provider's refund id, or null when it could not refund
-   * (unreachable, or no card payment reference to refund).
+   * Asks the provider for a pending card refund (recorded and committed before: no network call
+   * inside a transaction) with its idempotency key, then records the answer in one call. An error
+   * that is not the provider's leaves the refund pending, for finishPendingRefunds to retry.
    */
-  async refundCard(plan: repo.CardRefundPlan): Promise<repo.CardRefundDone> {
-    if (plan.transaction_reference === null) return { refund_id: null };
+  async settleCardRefund(refund: repo.CardRefund): Promise<{ status: repo.RefundStatus; order: repo.Order }> {
+    const answer = await this.askProvider(refund);
+    return repo.finishRefund(this.db, refund.refund_id, answer.result);
+  }
+
+  private async askProvider(refund: repo.CardRefund): Promise<{ result: repo.RefundResult; retryable: boolean }> {
+    if (refund.transaction_reference === null) return { result: { status: 'failed', reason: 'no_card_payment' }, retryable: false };
     try {
-      const { refundId } = await this.provider.refund({ orderId: plan.order_id, transactionReference: plan.transaction_reference, amountCents: plan.amount_cents });
-      return { refund_id: refundId };
+      const done = await this.provider.refund({
+        orderId: refund.order_id,
+        transactionReference: refund.transaction_reference,
+        amountCents: refund.amount_cents,
+        idempotencyKey: refund.idempotency_key,
+      });
+      return { result: { status: 'completed', id: done.refundId, reference: done.reference }, retryable: false };
     } catch (err) {
-      if (err instanceof PaymentProviderError) return { refund_id: null };
-      throw err;
+      if (!(err instanceof PaymentProviderError)) throw err;
+      // Refused (4xx) is final; unreachable or 5xx may succeed on a retry with the same key.
+      const refused = err.status !== undefined && err.status >= 400 && err.status < 500;
+      return { result: { status: 'failed', reason: refused ? 'payment_provider_refused' : 'payment_provider_unavailable' }, retryable: !refused };
     }
   }
 
-  /** Like refundCard, for admin refunds: 503 when the provider cannot refund (nothing changes). */
-  private async refundCardOrFail(plan: repo.CardRefundPlan): Promise<repo.CardRefundDone> {
-    const done = await this.refundCard(plan);
-    if (done.refund_id === null) throw cardRefundUnavailable();
-    return done;
+  /**
+   * The sweeper's part: pending card refunds older than a minute (a crash between recording the
+   * intent and recording the answer) are asked again with the same idempotency key, so the
+   * provider refunds once. While the provider is unreachable they stay pending for the next sweep,
+   * for a day; then they fail like any refund the provider could not make. Returns how many
+   * were finished (completed or failed).
+   */
+  async finishPendingRefunds(olderThanSeconds = 60, batch = 50): Promise<number> {
+    let finished = 0;
+    for (const refund of await repo.claimPendingRefunds(this.db, olderThanSeconds, batch)) {
+      const answer = await this.askProvider(refund);
+      const dayOld = Date.now() - new Date(refund.created_at).getTime() > 24 * 3600 * 1000;
+      if (answer.retryable && !dayOld) continue;
+      const { status } = await repo.finishRefund(this.db, refund.refund_id, answer.result);
+      if (status !== 'pending') finished += 1;
+    }
+    return finished;
   }
 
   /** The order behind a provider checkout, expired on the spot when its checkout has expired (one call). */
@@ -112,17 +136,35 @@ export class OrderService {
 
   /**
    * Admin: decides the refund of a paid order whose bookings are all cancelled (from the "needs
-   * refund" list). Credits or none: one call. Card: the checks and the order's lock, the
-   * provider, then the record, in one transaction (503 when the provider cannot refund).
+   * refund" list), in one call; a card part is then asked of the provider and recorded (503 when
+   * the provider cannot refund: the decision is undone, the order stays on the list).
    */
   async decideCancellationRefund(caller: Caller, orderId: string, decision: repo.RefundDecision): Promise<{ order: repo.Order; money: repo.CancellationMoney }> {
     signedIn(caller);
-    if (decision !== 'card') return repo.done(await repo.decideCancellationRefund({ db: this.db, caller }, orderId, decision));
-    return this.db.asCaller(caller, async (tx) => {
-      const planned = await repo.decideCancellationRefund({ tx, caller }, orderId, decision);
-      if (!repo.isCardRefund(planned)) return planned;
-      return repo.done(await repo.decideCancellationRefund({ tx, caller }, orderId, decision, await this.refundCardOrFail(planned.card_refund)));
-    });
+    const { order, money, card_refund } = await repo.decideCancellationRefund(this.db, caller, orderId, decision);
+    if (!card_refund) return { order, money };
+    const finished = await this.settleCardRefund(card_refund);
+    if (finished.status === 'failed') throw cardRefundUnavailable();
+    return { order: finished.order, money: { ...money, order_status: finished.order.status } };
+  }
+
+  /**
+   * The cancellation money once its card part (if any) was asked of the provider: refunded, or,
+   * when the provider could not refund, on the staff "needs refund" list (nothing refunded).
+   */
+  async settleCancellation(money: repo.CancellationMoney, refund: repo.CardRefund | null): Promise<repo.CancellationMoney> {
+    if (!refund) return money;
+    const finished = await this.settleCardRefund(refund);
+    if (finished.status !== 'failed') return { ...money, order_status: finished.order.status };
+    return {
+      outcome: 'refund_needed',
+      refund_to: money.refund_to,
+      card_cents: 0,
+      credits: 0,
+      order_id: money.order_id,
+      order_status: finished.order.status,
+      message: 'The card refund could not be made right now; staff will refund it',
+    };
   }
 
   /** Admin: paid orders whose bookings are all cancelled, not fully refunded, with no decision. */
@@ -134,18 +176,17 @@ export class OrderService {
   }
 
   /**
-   * Admin refund, partial or full, to credits (one call) or to the card (the checks and the
-   * order's lock, the provider, then the record, in one transaction). The database refuses
-   * refunding more than was paid in total.
+   * Admin refund, partial or full, to credits (one call) or to the card (one call records it as
+   * pending, the provider is asked outside any transaction, one call records the answer; 503 when
+   * the provider cannot refund, the amount refundable again). The database refuses refunding more
+   * than was paid in total, pending refunds counted.
    */
   async refund(caller: Caller, orderId: string, request: { amount_cents?: number; to: 'card' | 'credits' }): Promise<repo.Order> {
     signedIn(caller);
-    const r = { orderId, to: request.to, amountCents: request.amount_cents };
-    if (request.to === 'credits') return repo.done(await repo.refundOrder({ db: this.db, caller }, r));
-    return this.db.asCaller(caller, async (tx) => {
-      const planned = await repo.refundOrder({ tx, caller }, r);
-      if (!repo.isCardRefund(planned)) return planned;
-      return repo.done(await repo.refundOrder({ tx, caller }, { ...r, card: await this.refundCardOrFail(planned.card_refund) }));
-    });
+    const planned = await repo.refundOrder(this.db, caller, { orderId, to: request.to, amountCents: request.amount_cents });
+    if (!repo.isCardRefund(planned)) return planned;
+    const finished = await this.settleCardRefund(planned.card_refund);
+    if (finished.status === 'failed') throw cardRefundUnavailable();
+    return finished.order;
   }
 }

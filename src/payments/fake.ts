@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import type { Checkout, CheckoutOrder, PaymentProvider, RefundRequest } from '../orders/payment-provider.js';
+import { createHash, randomUUID } from 'node:crypto';
+import type { Checkout, CheckoutOrder, PaymentProvider, RefundDone, RefundRequest } from '../orders/payment-provider.js';
 import type { BoltWebhook } from './webhook.js';
 import { signBody } from './signature.js';
 
@@ -34,8 +34,15 @@ export class FakeProvider implements PaymentProvider {
     return { provider: 'fake', checkoutId, url: `${this.publicUrl}/checkout/fake/${checkoutId}` };
   };
 
-  async refund(request: RefundRequest): Promise<{ refundId: string }> {
+  /** Refunds already made, by idempotency key: a retry gets the same credit, as with Bolt. */
+  private readonly credits = new Map<string, RefundDone>();
+
+  async refund(request: RefundRequest): Promise<RefundDone> {
+    const known = this.credits.get(request.idempotencyKey);
+    if (known) return known;
     const refundId = `fake_credit_${randomUUID().replace(/-/g, '')}`;
+    const done = { refundId, reference: FakeProvider.referenceOf(refundId) };
+    this.credits.set(request.idempotencyKey, done);
     // Bolt notifies refunds too; ours arrives after the refund call returned, like Bolt's.
     setImmediate(() => {
       void this.deliver('credit', {
@@ -46,25 +53,39 @@ export class FakeProvider implements PaymentProvider {
         sourceReference: request.transactionReference,
       }).catch(() => undefined);
     });
-    return { refundId };
+    return done;
   }
 
-  /** Builds the webhook Bolt would send for a transaction. */
+  /** A Bolt-style 12-character transaction reference (e.g. LBLJ-TWW7-R9VC), derived from the transaction id. */
+  static referenceOf(transactionId: string): string {
+    const alphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+    const bytes = createHash('sha256').update(transactionId).digest();
+    const chars = Array.from(bytes.subarray(0, 12), (b) => alphabet[b % alphabet.length]).join('');
+    return `${chars.slice(0, 4)}-${chars.slice(4, 8)}-${chars.slice(8, 12)}`;
+  }
+
+  /**
+   * Builds the webhook Bolt would send for a transaction. For a `credit`, `data` is the refund's
+   * own transaction; the refunded payment is `source_transaction` and the amount asked for is
+   * `requested_refund_amount`.
+   */
   static webhook(
     type: string,
     t: { id: string; orderId: string; amount: number; status: string; sourceReference?: string },
   ): BoltWebhook {
+    const amount = { amount: t.amount, currency: 'USD', currency_symbol: '$' };
     return {
       type,
       object: 'transaction',
       data: {
         id: t.id,
-        reference: t.id.slice(-12).toUpperCase(),
+        reference: FakeProvider.referenceOf(t.id),
         type: type === 'credit' ? 'cc_credit' : 'cc_payment',
         status: t.status,
         date: Date.now(),
-        amount: { amount: t.amount, currency: 'USD', currency_symbol: '$' },
+        amount,
         order: { cart: { order_reference: t.orderId, display_id: t.orderId } },
+        ...(type === 'credit' ? { requested_refund_amount: amount } : {}),
         ...(t.sourceReference ? { source_transaction: { reference: t.sourceReference } } : {}),
       },
     };

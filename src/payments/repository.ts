@@ -16,6 +16,8 @@ export interface PaymentEvent {
   reference: unknown;
   /** Cents, as the body has it (unchecked: the database compares it with the order). */
   amount: unknown;
+  /** For a credit: the reference of the payment it refunds (finds the order when the body names none). */
+  sourceReference: string | null;
 }
 
 /**
@@ -33,5 +35,6 @@ export async function applyPaymentEvent(db: Database, e: PaymentEvent): Promise<
     e.transactionId,
     JSON.stringify(e.reference ?? null),
     JSON.stringify(e.amount ?? null),
+    e.sourceReference,
   ]);
 }

@@ -6,8 +6,28 @@ import { verifySignature } from './signature.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-const PAID = new Set(['payment', 'capture']);
-const FAILED = new Set(['failed_payment', 'rejected_irreversible', 'void']);
+/**
+ * What each Bolt transaction webhook type does to an order (Bolt's list of hook types):
+ * - `payment`, `capture`: the money is ours: a pending order is paid ('captured').
+ * - `failed_payment`, `rejected_irreversible`: the payment will not happen: a pending order fails.
+ * - `void`: the authorization was cancelled: a pending order fails (a paid one is unchanged).
+ * - `credit`: a refund to the card: completes our pending refund, or records one made elsewhere.
+ * - `auth`: authorized, not captured: stored and ignored (we act on `payment`/`capture`).
+ * - `pending`: the payment awaits Bolt's review: stored and ignored (the order stays pending).
+ * - `rejected_reversible`: review rejected it for now but may still approve it: stored and ignored.
+ * - anything else (e.g. `newsletter_subscription`): stored and ignored.
+ */
+const KIND: Record<string, repo.PaymentEvent['kind']> = {
+  payment: 'captured',
+  capture: 'captured',
+  failed_payment: 'failed',
+  rejected_irreversible: 'failed',
+  void: 'failed',
+  credit: 'refunded',
+  auth: null,
+  pending: null,
+  rejected_reversible: null,
+};
 
 function parseWebhook(raw: Buffer): BoltWebhook {
   let body: unknown;
@@ -23,12 +43,9 @@ function parseWebhook(raw: Buffer): BoltWebhook {
   return event;
 }
 
-/** Bolt's event types, mapped onto what a payment event does to an order. */
+/** Bolt's event types, mapped onto what a payment event does to an order (null: stored, ignored). */
 function kindOf(type: string): repo.PaymentEvent['kind'] {
-  if (PAID.has(type)) return 'captured';
-  if (FAILED.has(type)) return 'failed';
-  if (type === 'credit') return 'refunded';
-  return null;
+  return Object.hasOwn(KIND, type) ? (KIND[type] ?? null) : null;
 }
 
 /**
@@ -55,7 +72,9 @@ export class PaymentWebhooks {
       kind: kindOf(event.type),
       transactionId: event.data.id,
       reference: event.data.reference ?? event.data.id,
-      amount: event.data.amount?.amount,
+      // A credit's amount is the refund asked for; the transaction's own amount otherwise.
+      amount: event.type === 'credit' ? (event.data.requested_refund_amount?.amount ?? event.data.amount?.amount) : event.data.amount?.amount,
+      sourceReference: typeof event.data.source_transaction?.reference === 'string' ? event.data.source_transaction.reference : null,
     });
   }
 }

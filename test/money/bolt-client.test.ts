@@ -3,6 +3,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { BoltProvider } from '../../src/payments/bolt.js';
+import { FakeProvider } from '../../src/payments/fake.js';
 import { PaymentProviderError } from '../../src/orders/payment-provider.js';
 import { signBody } from '../../src/payments/signature.js';
 import { bearer, errorCode, signupStaff, startApp, type SignedUp, type TestApp } from '../helpers/app.js';
@@ -19,12 +20,19 @@ interface Seen {
   body: Record<string, any>;
 }
 
-/** A stand-in for Bolt's merchant API on 127.0.0.1: records every call; `mode` decides the answers. */
+/**
+ * A stand-in for Bolt's merchant API on 127.0.0.1, with the shapes of Bolt's API reference:
+ * creating an order needs `channel`, `cart.order_reference` and `cart.currency` (else 422); a
+ * credit names the payment by `transaction_reference` and answers with the credit transaction
+ * (`id`, 12-character `reference`); the same Idempotency-Key gets the same credit back. Records
+ * every call; `mode` decides the answers.
+ */
 class FakeBolt {
   readonly seen: Seen[] = [];
   mode: 'ok' | 'error' | 'not_json' | 'no_token' = 'ok';
   private server: Server | undefined;
   private counter = 0;
+  private readonly credits = new Map<string, string>();
   url = '';
 
   async start(): Promise<void> {
@@ -33,13 +41,27 @@ class FakeBolt {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const text = Buffer.concat(chunks).toString('utf8');
-        this.seen.push({ method: req.method!, path: req.url!, headers: req.headers, body: text ? JSON.parse(text) : {} });
+        const body = text ? JSON.parse(text) : {};
+        this.seen.push({ method: req.method!, path: req.url!, headers: req.headers, body });
         this.counter += 1;
         if (this.mode === 'error') return void res.writeHead(500, { 'content-type': 'application/json' }).end('{"errors":[{"message":"boom"}]}');
         if (this.mode === 'not_json') return void res.writeHead(200, { 'content-type': 'text/html' }).end('<html>maintenance</html>');
-        res.writeHead(200, { 'content-type': 'application/json' });
-        if (req.url === '/v1/merchant/orders') return void res.end(JSON.stringify(this.mode === 'no_token' ? {} : { token: `boltTok_${this.counter}_abcdef0123` }));
-        if (req.url === '/v1/merchant/transactions/credit') return void res.end(JSON.stringify({ id: `TAcredit${this.counter}`, reference: `CRED-${this.counter}`, status: 'completed' }));
+        const json = (status: number, value: unknown) => void res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(value));
+        if (req.url === '/v1/merchant/orders') {
+          if (typeof body.channel !== 'string' || typeof body.cart?.order_reference !== 'string' || typeof body.cart?.currency !== 'string') {
+            return json(422, { errors: [{ message: 'channel, cart.order_reference and cart.currency are required' }] });
+          }
+          return json(200, this.mode === 'no_token' ? {} : { token: `boltTok_${this.counter}_abcdef0123` });
+        }
+        if (req.url === '/v1/merchant/transactions/credit') {
+          if (typeof body.transaction_reference !== 'string' || typeof body.amount !== 'number' || typeof body.currency !== 'string') {
+            return json(422, { errors: [{ message: 'transaction_reference, amount and currency are required' }] });
+          }
+          const key = String(req.headers['idempotency-key'] ?? '');
+          const id = this.credits.get(key) ?? `TAcredit${this.counter}`;
+          if (key) this.credits.set(key, id);
+          return json(200, { id, reference: FakeProvider.referenceOf(id), type: 'cc_credit', status: 'completed' });
+        }
         res.writeHead(404).end('{}');
       });
     });
@@ -97,6 +119,7 @@ describe('the Bolt client against a local stand-in', () => {
     expect(a.headers['content-type']).toMatch(/^application\/json/);
     expect(a.headers['x-nonce']).toMatch(/^[0-9a-f]{16,}$/);
     expect(b.headers['x-nonce']).not.toBe(a.headers['x-nonce']);
+    expect(a.body.channel).toBe('browser');
     expect(a.body.cart).toMatchObject({ order_reference: order.id, total_amount: 35000, currency: 'USD' });
     expect(a.body.cart.items).toEqual([expect.objectContaining({ total_amount: 35000, quantity: 1, name: order.description })]);
     expect(b.body.cart.total_amount).toBe(100);
@@ -104,13 +127,19 @@ describe('the Bolt client against a local stand-in', () => {
     expect(second.checkoutId).not.toBe(first.checkoutId);
   });
 
-  it('refunds through the transaction credit endpoint', async () => {
-    const credit = await provider.refund({ orderId: order.id, transactionReference: 'ABCD-1234-EFGH', amountCents: 2500 });
+  it('refunds through the transaction credit endpoint, by the payment reference, with an Idempotency-Key', async () => {
+    const credit = await provider.refund({ orderId: order.id, transactionReference: 'LBLJ-TWW7-R9VC', amountCents: 2500, idempotencyKey: 'key-1' });
     expect(credit.refundId).toMatch(/^TAcredit/);
+    expect(credit.reference).toBe(FakeProvider.referenceOf(credit.refundId));
     const [call] = bolt.seen as [Seen];
     expect([call.method, call.path, call.headers['x-api-key']]).toEqual(['POST', '/v1/merchant/transactions/credit', API_KEY]);
     expect(call.headers['x-nonce']).toBeTruthy();
-    expect(call.body).toMatchObject({ transaction_reference: 'ABCD-1234-EFGH', amount: 2500, currency: 'USD' });
+    expect(call.headers['idempotency-key']).toBe('key-1');
+    expect(call.body).toEqual({ transaction_reference: 'LBLJ-TWW7-R9VC', amount: 2500, currency: 'USD', skip_hook_notification: false });
+    // The same key again (a retry): the same credit, a fresh nonce.
+    const again = await provider.refund({ orderId: order.id, transactionReference: 'LBLJ-TWW7-R9VC', amountCents: 2500, idempotencyKey: 'key-1' });
+    expect(again).toEqual(credit);
+    expect(bolt.seen[1]!.headers['x-nonce']).not.toBe(call.headers['x-nonce']);
   });
 
   it('turns errors, odd answers and an unreachable Bolt into PaymentProviderError', async () => {
@@ -118,7 +147,7 @@ describe('the Bolt client against a local stand-in', () => {
     const failed = await provider.createCheckout(order).catch((e: unknown) => e);
     expect(failed).toBeInstanceOf(PaymentProviderError);
     expect((failed as PaymentProviderError).status).toBe(500);
-    await expect(provider.refund({ orderId: order.id, transactionReference: 'X', amountCents: 1 })).rejects.toBeInstanceOf(PaymentProviderError);
+    await expect(provider.refund({ orderId: order.id, transactionReference: 'X', amountCents: 1, idempotencyKey: 'key-2' })).rejects.toBeInstanceOf(PaymentProviderError);
     bolt.mode = 'not_json';
     await expect(provider.createCheckout(order)).rejects.toBeInstanceOf(PaymentProviderError);
     bolt.mode = 'no_token';
@@ -128,7 +157,7 @@ describe('the Bolt client against a local stand-in', () => {
     const unreachable = await nowhere.createCheckout(order).catch((e: unknown) => e);
     expect(unreachable).toBeInstanceOf(PaymentProviderError);
     expect((unreachable as Error).message).toMatch(/unreachable/);
-    await expect(nowhere.refund({ orderId: order.id, transactionReference: 'X', amountCents: 1 })).rejects.toBeInstanceOf(PaymentProviderError);
+    await expect(nowhere.refund({ orderId: order.id, transactionReference: 'X', amountCents: 1, idempotencyKey: 'key-2' })).rejects.toBeInstanceOf(PaymentProviderError);
   });
 });
 
@@ -192,17 +221,23 @@ describe.each(engines)('PAYMENTS_PROVIDER=bolt on %s', (engine) => {
     expect(hook.json()).toEqual({ status: 'processed', outcome: 'paid' });
     const paid = await orderRow(t, res.order.id);
     expect(paid).toMatchObject({ status: 'paid', bolt_checkout_id: token });
+    // Both the transaction's id and its 12-character reference are kept; a refund names the reference.
     const reference = paid.metadata.bolt_transaction_reference as string;
-    expect(reference).toBeTruthy();
+    expect(paid.metadata.bolt_transaction_id).toBe('TApayment1');
+    expect(reference).toBe(FakeProvider.referenceOf('TApayment1'));
 
     const refunded = await refund(t, admin, res.order.id, { to: 'card', amount_cents: 15000 });
     expect(refunded.statusCode, refunded.body).toBe(200);
     expect(refunded.json().order).toMatchObject({ status: 'paid', refunded_cents: 15000, card_refunded_cents: 15000 });
     const credit = bolt.seen.find((s) => s.path === '/v1/merchant/transactions/credit')!;
-    expect(credit.body).toMatchObject({ transaction_reference: reference, amount: 15000 });
+    expect(credit.body).toMatchObject({ transaction_reference: reference, amount: 15000, currency: 'USD' });
+    const { rows: stored } = await t.db.query<{ provider_refund_id: string; provider_refund_reference: string; idempotency_key: string; status: string }>(
+      'select provider_refund_id, provider_refund_reference, idempotency_key, status from public.refunds where order_id = $1',
+      [res.order.id],
+    );
+    expect(stored).toEqual([{ provider_refund_id: expect.stringMatching(/^TAcredit/), provider_refund_reference: FakeProvider.referenceOf(stored[0]!.provider_refund_id), idempotency_key: credit.headers['idempotency-key'], status: 'completed' }]);
     // Bolt then notifies that credit: already counted.
-    const creditId = (await t.db.query<{ provider_refund_id: string }>('select provider_refund_id from public.refunds where order_id = $1', [res.order.id])).rows[0]!.provider_refund_id;
-    expect(creditId).toMatch(/^TAcredit/);
+    const creditId = stored[0]!.provider_refund_id;
     const notice = webhookBody('credit', { id: creditId, orderId: res.order.id, amount: 15000, sourceReference: reference });
     const echoed = await t.app.inject({ method: 'POST', url: '/api/webhooks/bolt', payload: notice, headers: { 'content-type': 'application/json', 'x-bolt-hmac-sha256': signBody(notice, SIGNING_SECRET) } });
     expect(echoed.json()).toEqual({ status: 'processed', outcome: 'no_change' });
