@@ -373,16 +373,19 @@ create table public.orders (
   cancellation_refund text,
   cancellation_refund_at timestamp with time zone,
   cancellation_refund_by uuid,
+  pending_refund_cents integer default 0 not null,
   constraint orders_amount_check CHECK ((amount >= 0)),
   constraint orders_cancellation_refund_check CHECK ((cancellation_refund = ANY (ARRAY['card'::text, 'credits'::text, 'none'::text]))),
   constraint orders_cancellation_refund_decided CHECK (((cancellation_refund IS NULL) = (cancellation_refund_at IS NULL))),
   constraint orders_card_refunded_within_amount CHECK (((card_refunded_cents >= 0) AND (card_refunded_cents <= amount) AND (card_refunded_cents <= refunded_cents))),
   constraint orders_credits_applied_check CHECK ((credits_applied >= 0)),
   constraint orders_metadata_no_staff_flags CHECK ((NOT (metadata ?| ARRAY['needs_review'::text, 'amount_mismatch'::text, 'late_payment_reference'::text, 'excess_refund'::text]))),
+  constraint orders_pending_refunds_within_paid CHECK (((pending_refund_cents >= 0) AND ((pending_refund_cents = 0) OR (((refunded_cents + pending_refund_cents) <= (amount + (credits_applied * 100))) AND ((card_refunded_cents + pending_refund_cents) <= amount))))),
   constraint orders_pkey PRIMARY KEY (id),
   constraint orders_refunded_within_paid CHECK (((refunded_cents >= 0) AND (refunded_cents <= (amount + (credits_applied * 100))))),
   constraint orders_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.profiles(id) ON DELETE CASCADE
 );
+CREATE INDEX idx_orders_bolt_transaction_reference ON public.orders USING btree (((metadata ->> 'bolt_transaction_reference'::text))) WHERE (metadata ? 'bolt_transaction_reference'::text);
 CREATE INDEX idx_orders_created_at ON public.orders USING btree (created_at);
 CREATE INDEX idx_orders_paid_undecided ON public.orders USING btree (created_at) WHERE ((status = 'paid'::public.order_status) AND (cancellation_refund IS NULL));
 CREATE INDEX idx_orders_pending_expires_at ON public.orders USING btree (expires_at) WHERE (status = 'pending'::public.order_status);
@@ -401,6 +404,7 @@ grant select on table public.orders to authenticated;
 grant delete, insert, maintain, references, select, trigger, truncate, update on table public.orders to service_role;
 comment on column public.orders.amount is 'Cents due by card: service + add-ons + setup fee - credits_applied * 100';
 comment on column public.orders.credits_applied is 'Credits spent on this order (1 credit = 100 cents)';
+comment on column public.orders.pending_refund_cents is 'Cents of card refunds asked of the provider and not yet answered (refunds.status = pending)';
 
 -- public.payment_events
 
@@ -523,14 +527,25 @@ create table public.refunds (
   provider_refund_id text,
   created_by uuid,
   created_at timestamp with time zone default now() not null,
+  status text default 'completed'::text not null,
+  idempotency_key text,
+  provider_refund_reference text,
+  settles_cancellation boolean default false not null,
+  failure_reason text,
+  attempted_at timestamp with time zone,
   constraint refunds_amount_cents_check CHECK ((amount_cents > 0)),
+  constraint refunds_card_waits_with_key CHECK (((status = 'completed'::text) OR (idempotency_key IS NOT NULL))),
   constraint refunds_destination_check CHECK ((destination = ANY (ARRAY['card'::text, 'credits'::text]))),
+  constraint refunds_idempotency_key_key UNIQUE (idempotency_key),
+  constraint refunds_only_card_waits CHECK (((status = 'completed'::text) OR (destination = 'card'::text))),
   constraint refunds_order_id_fkey FOREIGN KEY (order_id) REFERENCES public.orders(id) ON DELETE CASCADE,
   constraint refunds_pkey PRIMARY KEY (id),
-  constraint refunds_provider_refund_id_key UNIQUE (provider_refund_id)
+  constraint refunds_provider_refund_id_key UNIQUE (provider_refund_id),
+  constraint refunds_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'completed'::text, 'failed'::text])))
 );
 CREATE INDEX idx_refunds_order_id ON public.refunds USING btree (order_id);
-CREATE TRIGGER trigger_refunds_apply AFTER INSERT ON public.refunds FOR EACH ROW EXECUTE FUNCTION public.refunds_apply();
+CREATE INDEX idx_refunds_pending_created_at ON public.refunds USING btree (created_at) WHERE (status = 'pending'::text);
+CREATE TRIGGER trigger_refunds_apply AFTER INSERT OR UPDATE OF status ON public.refunds FOR EACH ROW EXECUTE FUNCTION public.refunds_apply();
 alter table public.refunds enable row level security;
 create policy refunds_select_own_or_admin on public.refunds
   as permissive for select to authenticated
@@ -647,6 +662,24 @@ grant execute on function app_hidden.admin_role_of_current_user() to anon;
 grant execute on function app_hidden.admin_role_of_current_user() to authenticated;
 grant execute on function app_hidden.admin_role_of_current_user() to service_role;
 
+-- app_hidden.begin_card_refund(p_order public.orders, p_amount_cents integer, p_created_by uuid, p_settles_cancellation boolean)
+
+CREATE OR REPLACE FUNCTION app_hidden.begin_card_refund(p_order public.orders, p_amount_cents integer, p_created_by uuid, p_settles_cancellation boolean)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+declare
+  v_refund public.refunds;
+begin
+  insert into public.refunds (order_id, amount_cents, destination, status, idempotency_key, settles_cancellation, created_by)
+  values (p_order.id, p_amount_cents, 'card', 'pending', pg_catalog.gen_random_uuid()::text, p_settles_cancellation, p_created_by)
+  returning * into v_refund;
+  return app_hidden.card_refund_json(v_refund, app_hidden.payment_reference(p_order));
+end;
+$function$;
+grant execute on function app_hidden.begin_card_refund(p_order public.orders, p_amount_cents integer, p_created_by uuid, p_settles_cancellation boolean) to service_role;
+
 -- app_hidden.bookable_slot_start(p_slot public.availability_slots, p_settings public.business_settings)
 
 CREATE OR REPLACE FUNCTION app_hidden.bookable_slot_start(p_slot public.availability_slots, p_settings public.business_settings)
@@ -711,28 +744,26 @@ begin
   if p_decision is distinct from 'card' then
     return 0;
   end if;
-  return least(p_order.amount - p_order.card_refunded_cents, p_order.amount + p_order.credits_applied * 100 - p_order.refunded_cents);
+  return least(p_order.amount - p_order.card_refunded_cents - p_order.pending_refund_cents, app_hidden.refundable_cents(p_order));
 end;
 $function$;
 grant execute on function app_hidden.cancellation_card_cents(p_order public.orders, p_decision text) to service_role;
 
--- app_hidden.card_refund_plan(p_order public.orders, p_amount_cents integer)
+-- app_hidden.card_refund_json(p_refund public.refunds, p_transaction_reference text)
 
-CREATE OR REPLACE FUNCTION app_hidden.card_refund_plan(p_order public.orders, p_amount_cents integer)
+CREATE OR REPLACE FUNCTION app_hidden.card_refund_json(p_refund public.refunds, p_transaction_reference text)
  RETURNS jsonb
  LANGUAGE plpgsql
- STABLE
+ IMMUTABLE
  SET search_path TO ''
 AS $function$
 begin
-  return pg_catalog.jsonb_build_object('card_refund', pg_catalog.jsonb_build_object(
-    'order_id', p_order.id,
-    'amount_cents', p_amount_cents,
-    'transaction_reference', case when pg_catalog.jsonb_typeof(p_order.metadata -> 'bolt_transaction_reference') = 'string'
-                                  then p_order.metadata ->> 'bolt_transaction_reference' end));
+  return pg_catalog.jsonb_build_object('refund_id', p_refund.id, 'order_id', p_refund.order_id, 'amount_cents', p_refund.amount_cents,
+    'transaction_reference', p_transaction_reference, 'idempotency_key', p_refund.idempotency_key,
+    'created_at', app_hidden.iso(p_refund.created_at));
 end;
 $function$;
-grant execute on function app_hidden.card_refund_plan(p_order public.orders, p_amount_cents integer) to service_role;
+grant execute on function app_hidden.card_refund_json(p_refund public.refunds, p_transaction_reference text) to service_role;
 
 -- app_hidden.current_user_email()
 
@@ -878,6 +909,21 @@ grant execute on function app_hidden.order_json(o public.orders, p_with_flags bo
 grant execute on function app_hidden.order_json(o public.orders, p_with_flags boolean) to public;
 grant execute on function app_hidden.order_json(o public.orders, p_with_flags boolean) to service_role;
 
+-- app_hidden.payment_reference(p_order public.orders)
+
+CREATE OR REPLACE FUNCTION app_hidden.payment_reference(p_order public.orders)
+ RETURNS text
+ LANGUAGE plpgsql
+ IMMUTABLE
+ SET search_path TO ''
+AS $function$
+begin
+  return case when pg_catalog.jsonb_typeof(p_order.metadata -> 'bolt_transaction_reference') = 'string'
+              then p_order.metadata ->> 'bolt_transaction_reference' end;
+end;
+$function$;
+grant execute on function app_hidden.payment_reference(p_order public.orders) to service_role;
+
 -- app_hidden.quote_session(p_service_type text, p_add_ons json)
 
 CREATE OR REPLACE FUNCTION app_hidden.quote_session(p_service_type text, p_add_ons json)
@@ -939,6 +985,20 @@ $function$;
 grant execute on function app_hidden.quote_session(p_service_type text, p_add_ons json) to authenticated;
 grant execute on function app_hidden.quote_session(p_service_type text, p_add_ons json) to service_role;
 
+-- app_hidden.refundable_cents(p_order public.orders)
+
+CREATE OR REPLACE FUNCTION app_hidden.refundable_cents(p_order public.orders)
+ RETURNS integer
+ LANGUAGE plpgsql
+ IMMUTABLE
+ SET search_path TO ''
+AS $function$
+begin
+  return p_order.amount + p_order.credits_applied * 100 - p_order.refunded_cents - p_order.pending_refund_cents;
+end;
+$function$;
+grant execute on function app_hidden.refundable_cents(p_order public.orders) to service_role;
+
 -- app_hidden.review_author(p_full_name text)
 
 CREATE OR REPLACE FUNCTION app_hidden.review_author(p_full_name text)
@@ -977,40 +1037,40 @@ grant execute on function app_hidden.review_json(r public.reviews) to anon;
 grant execute on function app_hidden.review_json(r public.reviews) to authenticated;
 grant execute on function app_hidden.review_json(r public.reviews) to service_role;
 
--- app_hidden.settle_cancellation(p_order public.orders, p_decision text, p_decided_by uuid, p_card_refund_id text)
+-- app_hidden.settle_cancellation(p_order public.orders, p_decision text, p_decided_by uuid)
 
-CREATE OR REPLACE FUNCTION app_hidden.settle_cancellation(p_order public.orders, p_decision text, p_decided_by uuid, p_card_refund_id text)
+CREATE OR REPLACE FUNCTION app_hidden.settle_cancellation(p_order public.orders, p_decision text, p_decided_by uuid)
  RETURNS jsonb
  LANGUAGE plpgsql
  SET search_path TO ''
 AS $function$
 declare
-  v_left integer := p_order.amount + p_order.credits_applied * 100 - p_order.refunded_cents;
+  v_left integer := app_hidden.refundable_cents(p_order);
   v_card integer := app_hidden.cancellation_card_cents(p_order, p_decision);
   v_credit_cents integer;
+  v_card_refund jsonb;
   v_after public.orders;
   v_reason text;
   v_message text;
 begin
   if p_order.status <> 'paid' or v_left <= 0 or p_order.cancellation_refund is not null then
-    return app_hidden.nothing_paid(p_order);
+    return pg_catalog.jsonb_build_object('money', app_hidden.nothing_paid(p_order));
   end if;
-  if p_decision is null or (v_card > 0 and p_card_refund_id is null) then
+  if p_decision is null or (v_card > 0 and app_hidden.payment_reference(p_order) is null) then
     -- Why no refund was made is for staff only: kept with the order's staff flags.
     v_reason := case when p_decision is null then 'staff_decision_needed' else 'payment_provider_unavailable' end;
     perform app_hidden.flag_order(p_order.id, pg_catalog.jsonb_build_object('cancellation_refund_error', v_reason));
-    return pg_catalog.jsonb_build_object('outcome', 'refund_needed', 'refund_to', p_decision, 'card_cents', 0, 'credits', 0,
-      'order_id', p_order.id, 'order_status', p_order.status,
+    return pg_catalog.jsonb_build_object('money', pg_catalog.jsonb_build_object('outcome', 'refund_needed', 'refund_to', p_decision,
+      'card_cents', 0, 'credits', 0, 'order_id', p_order.id, 'order_status', p_order.status,
       'message', case when p_decision is null then 'The booking was paid; an admin will decide about the refund'
-                      else 'The card refund could not be made right now; staff will refund it' end);
+                      else 'The card refund could not be made right now; staff will refund it' end));
   end if;
   v_credit_cents := case when p_decision = 'none' then 0 else (v_left - v_card) / 100 * 100 end;
   if v_card > 0 then
-    insert into public.refunds (order_id, amount_cents, destination, provider_refund_id, created_by)
-    values (p_order.id, v_card, 'card', p_card_refund_id, p_decided_by)
-    on conflict (provider_refund_id) do nothing;
-  end if;
-  if v_credit_cents > 0 then
+    -- The part paid in credits goes back when the card part completes (public.refunds_apply), so
+    -- a card refund that fails leaves the whole order to staff, as it was.
+    v_card_refund := app_hidden.begin_card_refund(p_order, v_card, p_decided_by, true);
+  elsif v_credit_cents > 0 then
     insert into public.refunds (order_id, amount_cents, destination, created_by)
     values (p_order.id, v_credit_cents, 'credits', p_decided_by);
   end if;
@@ -1024,12 +1084,13 @@ begin
       case when v_card > 0 then pg_catalog.format('$%s.%s back to the card', v_card / 100, pg_catalog.lpad((v_card % 100)::text, 2, '0')) end,
       case when v_credit_cents > 0 then pg_catalog.format('%s credits back', v_credit_cents / 100) end), ''), 'Nothing left to refund');
   end if;
-  return pg_catalog.jsonb_build_object('outcome', case when p_decision = 'none' then 'kept' else 'refunded' end,
+  return pg_catalog.jsonb_build_object('card_refund', v_card_refund, 'money', pg_catalog.jsonb_build_object(
+    'outcome', case when p_decision = 'none' then 'kept' else 'refunded' end,
     'refund_to', p_decision, 'card_cents', v_card, 'credits', v_credit_cents / 100,
-    'order_id', p_order.id, 'order_status', v_after.status, 'message', v_message);
+    'order_id', p_order.id, 'order_status', v_after.status, 'message', v_message));
 end;
 $function$;
-grant execute on function app_hidden.settle_cancellation(p_order public.orders, p_decision text, p_decided_by uuid, p_card_refund_id text) to service_role;
+grant execute on function app_hidden.settle_cancellation(p_order public.orders, p_decision text, p_decided_by uuid) to service_role;
 
 -- app_private.auth_user_by_email(p_email text)
 
@@ -1911,32 +1972,67 @@ CREATE OR REPLACE FUNCTION public.refunds_apply()
 AS $function$
 declare
   v_order public.orders%rowtype;
+  v_total integer;
 begin
+  if tg_op = 'UPDATE' then
+    if old.status = new.status then
+      return null;
+    end if;
+    if old.status <> 'pending' then
+      raise exception using errcode = 'RM409', message = 'refund_settled',
+        detail = pg_catalog.format('A %s refund cannot become %s', old.status, new.status);
+    end if;
+  end if;
   select * into v_order from public.orders o where o.id = new.order_id for update;
-  if v_order.status not in ('paid', 'refunded') then
-    raise exception using errcode = 'RM409', message = 'order_not_paid',
-      detail = pg_catalog.format('A %s order cannot be refunded', v_order.status);
-  end if;
-  if new.destination = 'credits' and new.amount_cents % 100 <> 0 then
-    raise exception using errcode = 'RM422', message = 'whole_credits_only',
-      detail = 'Refunds to credits are in whole dollars (1 credit = 100 cents)';
-  end if;
-  if v_order.refunded_cents + new.amount_cents > v_order.amount + v_order.credits_applied * 100
-     or (new.destination = 'card' and v_order.card_refunded_cents + new.amount_cents > v_order.amount) then
-    raise exception using errcode = 'RM422', message = 'refund_exceeds_paid',
-      detail = 'That is more than was paid';
+  v_total := v_order.amount + v_order.credits_applied * 100;
+  if tg_op = 'INSERT' then
+    if new.status = 'failed' then
+      return null; -- a record of an attempt, nothing to apply
+    end if;
+    if v_order.status not in ('paid', 'refunded') then
+      raise exception using errcode = 'RM409', message = 'order_not_paid',
+        detail = pg_catalog.format('A %s order cannot be refunded', v_order.status);
+    end if;
+    if new.destination = 'credits' and new.amount_cents % 100 <> 0 then
+      raise exception using errcode = 'RM422', message = 'whole_credits_only',
+        detail = 'Refunds to credits are in whole dollars (1 credit = 100 cents)';
+    end if;
+    if v_order.refunded_cents + v_order.pending_refund_cents + new.amount_cents > v_total
+       or (new.destination = 'card' and v_order.card_refunded_cents + v_order.pending_refund_cents + new.amount_cents > v_order.amount) then
+      raise exception using errcode = 'RM422', message = 'refund_exceeds_paid',
+        detail = 'That is more than was paid';
+    end if;
+    if new.status = 'pending' then
+      update public.orders o set pending_refund_cents = o.pending_refund_cents + new.amount_cents where o.id = new.order_id;
+      return null;
+    end if;
+  else
+    -- pending -> completed | failed: the reservation ends.
+    update public.orders o set pending_refund_cents = o.pending_refund_cents - new.amount_cents where o.id = new.order_id;
+    if new.status = 'failed' then
+      return null;
+    end if;
   end if;
   update public.orders o set
     refunded_cents = o.refunded_cents + new.amount_cents,
     card_refunded_cents = o.card_refunded_cents + case when new.destination = 'card' then new.amount_cents else 0 end,
-    status = case when o.refunded_cents + new.amount_cents >= o.amount + o.credits_applied * 100 then 'refunded'::public.order_status else o.status end,
-    metadata = o.metadata || jsonb_build_object(
+    status = case when o.refunded_cents + new.amount_cents >= v_total then 'refunded'::public.order_status else o.status end,
+    metadata = o.metadata || pg_catalog.jsonb_build_object(
       'refunded_cents', o.refunded_cents + new.amount_cents,
-      'partially_refunded', o.refunded_cents + new.amount_cents < o.amount + o.credits_applied * 100)
+      'partially_refunded', o.refunded_cents + new.amount_cents < v_total)
   where o.id = new.order_id;
   if new.destination = 'credits' then
     insert into public.credit_transactions (user_id, amount, type, description, reference_id, created_by)
     values (v_order.user_id, new.amount_cents / 100, 'refunded', 'Refund to credits', v_order.id, new.created_by);
+  end if;
+  if tg_op = 'UPDATE' and new.settles_cancellation then
+    -- The card part of a cancellation's refund is back: the rest (the part paid in credits) goes
+    -- back as credits now (see app_hidden.settle_cancellation).
+    select * into v_order from public.orders o where o.id = new.order_id;
+    if v_order.cancellation_refund = 'card' and app_hidden.refundable_cents(v_order) >= 100 then
+      insert into public.refunds (order_id, amount_cents, destination, created_by)
+      values (new.order_id, app_hidden.refundable_cents(v_order) / 100 * 100, 'credits', new.created_by);
+    end if;
   end if;
   return null;
 end;
