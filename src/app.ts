@@ -11,6 +11,8 @@ import { registerCreditRoutes } from './credits/routes.js';
 import { registerCustomerRoutes } from './customers/routes.js';
 import type { Database } from './db/index.js';
 import { registerHealthRoutes } from './health/routes.js';
+import { registerNotificationRoutes } from './notifications/routes.js';
+import { registerTwilioWebhook } from './notifications/twilio-routes.js';
 import { registerAccess, requireAccessDeclarations } from './http/access.js';
 import { registerLazyDocs } from './http/docs.js';
 import { clientErrors, frameworkErrors, registerErrorHandling } from './http/errors.js';
@@ -50,6 +52,12 @@ async function registerPayments(app: App, config: Config, services: Services): P
   } else if (provider instanceof BoltProvider) {
     registerBoltCheckoutRoutes(app, { publishableKey: provider.publishableKey, apiUrl: config.payments.boltApiUrl });
   }
+}
+
+/** Preferences and one-click unsubscribe; Twilio's STOP/START webhook when texts go through Twilio. */
+async function registerNotifications(app: App, config: Config, services: Services): Promise<void> {
+  await registerNotificationRoutes(app, services.notifications);
+  if (config.sms.twilio) await registerTwilioWebhook(app, services.notifications, { authToken: config.sms.twilio.authToken, publicUrl: config.publicUrl });
 }
 
 const REQUEST_ID = /^[\w.-]{1,100}$/;
@@ -124,5 +132,6 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   registerOrderRoutes(app, services.orders);
   await registerPayments(app, config, services);
   registerReferralRoutes(app, services.referrals);
+  await registerNotifications(app, config, services);
   return app;
 }

@@ -10,6 +10,7 @@ import type { PaymentProvider } from './orders/payment-provider.js';
 import { OrderService } from './orders/service.js';
 import { createPaymentProvider } from './payments/create.js';
 import { PaymentWebhooks } from './payments/service.js';
+import { NotificationService } from './notifications/service.js';
 import { ProfileService } from './profiles/service.js';
 import { ReferralService } from './referrals/service.js';
 import { SlotService } from './slots/service.js';
@@ -30,6 +31,8 @@ export interface Services {
   bookings: BookingService;
   webhooks: PaymentWebhooks;
   referrals: ReferralService;
+  /** Preferences, one-click unsubscribe, STOP, and whether a message may be sent (mayDeliver). */
+  notifications: NotificationService;
 }
 
 export interface ServiceOverrides {
@@ -59,5 +62,6 @@ export function buildServices(config: Config, db: Database, overrides: ServiceOv
     bookings: new BookingService(db, orders),
     webhooks: new PaymentWebhooks(db, config.payments.signingSecret),
     referrals: new ReferralService(db, { publicUrl: config.publicUrl, invitesPerDay: config.referralInvitesPerDay }),
+    notifications: new NotificationService(db, { secret: config.jwtSecret, smsEnabled: config.sms.provider !== 'off' }),
   };
 }
