@@ -70,6 +70,8 @@ function createServer(deps: AppDeps): App {
       redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
     },
     bodyLimit: 100 * 1024,
+    // Path parameters may be signed tokens (one-click unsubscribe links: a JWT in the path, RFC 8058).
+    routerOptions: { maxParamLength: 2048 },
     trustProxy: deps.config.env === 'production',
     genReqId: (req) => {
       const given = req.headers['x-request-id'];

@@ -25,7 +25,7 @@ export class TwilioSms implements SmsSender {
   readonly name = 'twilio' as const;
   constructor(private readonly options: TwilioOptions) {}
 
-  async send(sms: RenderedSms): Promise<{ providerId: string }> {
+  async send(sms: RenderedSms, _idempotencyKey?: string): Promise<{ providerId: string }> {
     const { accountSid, authToken, from, apiUrl, timeoutMs = 10_000 } = this.options;
     const url = `${apiUrl}/2010-04-01/Accounts/${encodeURIComponent(accountSid)}/Messages.json`;
     let res: Response;
