@@ -91,13 +91,16 @@ export function formatWhen(iso: string, timeZone: string): string {
   const at = new Date(iso);
   const when = new Intl.DateTimeFormat('en-US', { timeZone, dateStyle: 'full', timeStyle: 'short' }).format(at);
   const zone = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'long' }).formatToParts(at).find((p) => p.type === 'timeZoneName')?.value ?? timeZone;
-  return `${when} ${zone}${zone.startsWith('GMT') ? ` (${timeZone})` : ''}`;
+  return plainSpaces(`${when} ${zone}${zone.startsWith('GMT') ? ` (${timeZone})` : ''}`);
 }
 
 /** e.g. "Tue, Dec 8, 10:00 AM PST" (for texts). */
 export function formatShortWhen(iso: string, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-US', { timeZone, weekday: 'short', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit', timeZoneName: 'short' }).format(new Date(iso));
+  return plainSpaces(new Intl.DateTimeFormat('en-US', { timeZone, weekday: 'short', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit', timeZoneName: 'short' }).format(new Date(iso)));
 }
+
+/** Newer ICU data puts a narrow no-break space before AM/PM: plain spaces keep texts in the GSM alphabet (one segment, not two). */
+const plainSpaces = (s: string) => s.replace(/[\u00a0\u202f]/g, ' ');
 
 export const formatMoney = (cents: number): string => `$${(cents / 100).toFixed(2)}`;
 const credits = (n: number) => `${n} credit${n === 1 ? '' : 's'} ($${n})`;
@@ -239,7 +242,7 @@ function footer(business: BusinessContact): string[] {
 
 function layout(c: Content, business: BusinessContact, unsubscribeUrl: string | undefined): { html: string; text: string } {
   const foot = footer(business);
-  const unsubscribe: Part[] = unsubscribeUrl ? ["You get this email because of your notification settings. ", { link: unsubscribeUrl, label: 'Unsubscribe' }] : [];
+  const unsubscribe: Part[] = unsubscribeUrl ? ["Don't want emails like this? ", { link: unsubscribeUrl, label: 'Unsubscribe' }] : [];
   const htmlBody = [
     '<!doctype html>',
     `<html><head><meta charset="utf-8"><title>${escapeHtml(c.subject)}</title></head>`,

@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import { AppError } from '../errors.js';
 import { errors, Nullable, Timestamp } from '../http/schemas.js';
 import { contentResponse } from '../http/openapi.js';
 import type { App } from '../http/types.js';
@@ -73,20 +72,14 @@ export async function registerNotificationRoutes(app: App, notifications: Notifi
           summary: 'The page of an email\'s unsubscribe link: one button that unsubscribes',
           description: 'Changes nothing by itself (mail scanners open links); the button POSTs.',
           params: TokenParams,
-          response: { 200: contentResponse('text/html', 'A confirmation page'), 404: contentResponse('text/html', 'The link is not valid') },
+          response: { 200: contentResponse('text/html', 'A confirmation page'), ...errors(404) },
         },
       },
       async (request, reply) => {
         const { token } = request.params as { token: string };
-        reply.type('text/html; charset=utf-8');
-        try {
-          const { preference } = await notifications.describeUnsubscribe(token);
-          const form = `<p>Stop getting ${escapeHtml(described[preference])}?</p><form method="post" action="/api/unsubscribe/${escapeHtml(token)}"><input type="hidden" name="List-Unsubscribe" value="One-Click"><button type="submit">Unsubscribe</button></form>`;
-          return reply.send(page('Unsubscribe', form));
-        } catch (err) {
-          if (!(err instanceof AppError) || err.status !== 404) throw err;
-          return reply.status(404).send(page('This link is not valid', '<p>Change what we send you in your account’s notification settings.</p>'));
-        }
+        const { preference } = await notifications.describeUnsubscribe(token);
+        const form = `<p>Stop getting ${escapeHtml(described[preference])}?</p><form method="post" action="/api/unsubscribe/${escapeHtml(token)}"><input type="hidden" name="List-Unsubscribe" value="One-Click"><button type="submit">Unsubscribe</button></form>`;
+        return reply.type('text/html; charset=utf-8').send(page('Unsubscribe', form));
       },
     );
     scope.post(

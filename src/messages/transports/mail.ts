@@ -26,7 +26,7 @@ export class SmtpMailer implements Mailer {
 
   constructor(smtpUrl: string, private readonly from: string) {
     // Time-outs short enough that a dead server fails the attempt (the worker retries), not the worker.
-    this.transport = nodemailer.createTransport(smtpUrl, { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 } as never);
+    this.transport = nodemailer.createTransport({ url: smtpUrl, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 });
   }
 
   async send(email: RenderedEmail, idempotencyKey: string): Promise<{ providerId: string }> {
