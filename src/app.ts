@@ -11,6 +11,8 @@ import { registerCreditRoutes } from './credits/routes.js';
 import { registerCustomerRoutes } from './customers/routes.js';
 import type { Database } from './db/index.js';
 import { registerHealthRoutes } from './health/routes.js';
+import { registerNotificationRoutes } from './notifications/routes.js';
+import { registerTwilioWebhook } from './notifications/twilio-routes.js';
 import { registerAccess, requireAccessDeclarations } from './http/access.js';
 import { registerLazyDocs } from './http/docs.js';
 import { clientErrors, frameworkErrors, registerErrorHandling } from './http/errors.js';
@@ -54,6 +56,12 @@ async function registerPayments(app: App, config: Config, services: Services): P
   }
 }
 
+/** Preferences and one-click unsubscribe; Twilio's STOP/START webhook when texts go through Twilio. */
+async function registerNotifications(app: App, config: Config, services: Services): Promise<void> {
+  await registerNotificationRoutes(app, services.notifications);
+  if (config.sms.twilio) await registerTwilioWebhook(app, services.notifications, { authToken: config.sms.twilio.authToken, publicUrl: config.publicUrl });
+}
+
 const REQUEST_ID = /^[\w.-]{1,100}$/;
 
 function createServer(deps: AppDeps): App {
@@ -74,9 +82,9 @@ function createServer(deps: AppDeps): App {
       },
     },
     bodyLimit: 100 * 1024,
-    // Review links carry a signed token in the path (GET /api/reviews/request/:token, ~300
-    // characters); every parameter is still held to its route's schema.
-    routerOptions: { maxParamLength: 1024 },
+    // Path parameters may be signed tokens: review links (~300 characters) and one-click
+    // unsubscribe links (RFC 8058); every parameter is still held to its route's schema.
+    routerOptions: { maxParamLength: 2048 },
     trustProxy: deps.config.env === 'production',
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
@@ -140,5 +148,6 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await registerPayments(app, config, services);
   registerReferralRoutes(app, services.referrals);
   registerReviewRoutes(app, services.reviews);
+  await registerNotifications(app, config, services);
   return app;
 }

@@ -34,6 +34,21 @@ export interface Config {
   orderSweepSeconds: number;
   /** Referral invitations one customer may send per day. */
   referralInvitesPerDay: number;
+  mail: MailConfig;
+  sms: SmsConfig;
+}
+
+export interface MailConfig {
+  /** `smtp://user:pass@host:587` (or smtps://); unset outside production = `.eml` files under DATA_DIR/mail. */
+  smtpUrl?: string;
+  /** The From of every email, e.g. `Recovery Machine <hello@example.com>`. */
+  from: string;
+}
+
+export interface SmsConfig {
+  /** twilio: sent through Twilio's REST API; fake: recorded in DATA_DIR/sms.log, not sent; off: no texts. */
+  provider: 'twilio' | 'fake' | 'off';
+  twilio?: { accountSid: string; authToken: string; from: string; apiUrl: string };
 }
 
 export interface PaymentsConfig {
@@ -143,6 +158,26 @@ function readPayments(read: Reader, nodeEnv: Config['env']): PaymentsConfig {
   return payments;
 }
 
+function readMail(read: Reader, nodeEnv: Config['env']): MailConfig {
+  const smtpUrl = read.string('SMTP_URL');
+  if (smtpUrl !== undefined && !/^smtps?:\/\/[^\s]+$/.test(smtpUrl)) read.problems.push('SMTP_URL must be an smtp:// or smtps:// URL');
+  if (smtpUrl === undefined && nodeEnv === 'production') read.problems.push('SMTP_URL is required when NODE_ENV=production (without it mail is only written to files)');
+  return { smtpUrl, from: read.string('MAIL_FROM', 'Recovery Machine <no-reply@localhost>')! };
+}
+
+function readSms(read: Reader, nodeEnv: Config['env']): SmsConfig {
+  const provider = read.oneOf('SMS_PROVIDER', ['twilio', 'fake', 'off'], nodeEnv === 'production' ? 'off' : 'fake');
+  if (provider !== 'twilio') return { provider };
+  const accountSid = read.string('TWILIO_ACCOUNT_SID');
+  const authToken = read.string('TWILIO_AUTH_TOKEN');
+  const from = read.string('TWILIO_FROM');
+  for (const [name, value] of [['TWILIO_ACCOUNT_SID', accountSid], ['TWILIO_AUTH_TOKEN', authToken], ['TWILIO_FROM', from]] as const) {
+    if (!value) read.problems.push(`${name} is required when SMS_PROVIDER=twilio`);
+  }
+  const apiUrl = (read.httpUrl('TWILIO_API_URL') ?? 'https://api.twilio.com').replace(/\/$/, '');
+  return { provider, twilio: { accountSid: accountSid ?? '', authToken: authToken ?? '', from: from ?? '', apiUrl } };
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const read = new Reader(env);
   const nodeEnv = read.oneOf('NODE_ENV', ['development', 'production', 'test'], 'development');
@@ -174,8 +209,10 @@ export function loadConfig(env: Env = process.env): Config {
     publicUrl: (read.string('PUBLIC_URL') ?? `http://${host}:${port}`).replace(/\/$/, ''),
     orderSweepSeconds: read.int('ORDER_SWEEP_SECONDS', 60, 0, 86_400),
     referralInvitesPerDay: read.int('REFERRAL_INVITES_PER_DAY', 20, 1, 10_000),
-  } satisfies Omit<Config, 'payments'>;
+  } satisfies Omit<Config, 'payments' | 'mail' | 'sms'>;
   const payments = readPayments(read, nodeEnv);
+  const mail = readMail(read, nodeEnv);
+  const sms = readSms(read, nodeEnv);
   if (config.databaseAppUrl && !config.databaseUrl) read.problems.push('DATABASE_APP_URL needs DATABASE_URL (migrations run with it)');
   if (read.problems.length > 0) throw new ConfigError(read.problems);
   jwtSecret ??= developmentSecret(dataDir);
@@ -184,6 +221,8 @@ export function loadConfig(env: Env = process.env): Config {
   const signingSecret = payments.signingSecret || createHmac('sha256', jwtSecret).update('fake-bolt-signing-secret').digest('base64');
   return {
     ...config,
+    mail,
+    sms,
     jwtSecret,
     payments: { ...payments, signingSecret },
   };

@@ -10,6 +10,7 @@ import type { PaymentProvider } from './orders/payment-provider.js';
 import { OrderService } from './orders/service.js';
 import { createPaymentProvider } from './payments/create.js';
 import { PaymentWebhooks } from './payments/service.js';
+import { NotificationService } from './notifications/service.js';
 import { ProfileService } from './profiles/service.js';
 import { ReferralService } from './referrals/service.js';
 import { ReviewService } from './reviews/service.js';
@@ -35,6 +36,8 @@ export interface Services {
   /** Signs and checks review links: `reviewLinks.link({ bookingId, userId })` (review_request messages). */
   reviewLinks: ReviewLinks;
   reviews: ReviewService;
+  /** Preferences, one-click unsubscribe, STOP, and whether a message may be sent (mayDeliver). */
+  notifications: NotificationService;
 }
 
 export interface ServiceOverrides {
@@ -67,5 +70,6 @@ export function buildServices(config: Config, db: Database, overrides: ServiceOv
     referrals: new ReferralService(db, { publicUrl: config.publicUrl, invitesPerDay: config.referralInvitesPerDay }),
     reviewLinks,
     reviews: new ReviewService(db, reviewLinks, config.publicUrl),
+    notifications: new NotificationService(db, { secret: config.jwtSecret, smsEnabled: config.sms.provider !== 'off' }),
   };
 }

@@ -30,6 +30,19 @@ create type public.referral_status as enum ('pending', 'accepted', 'expired');
 -- Tables (columns in table order; constraints, indexes, triggers, policies in name order)
 ------------------------------------------------------------------------------------------------
 
+-- app_private.email_opt_outs
+
+create table app_private.email_opt_outs (
+  email text not null,
+  preference text not null,
+  created_at timestamp with time zone default now() not null,
+  constraint email_opt_outs_email_lower CHECK ((email = lower(email))),
+  constraint email_opt_outs_pkey PRIMARY KEY (email, preference),
+  constraint email_opt_outs_preference_check CHECK ((preference = ANY (ARRAY['reminder_email'::text, 'review_requests'::text, 'referral_news'::text])))
+);
+alter table app_private.email_opt_outs enable row level security;
+grant delete, insert, select, update on table app_private.email_opt_outs to service_role;
+
 -- app_private.outbox
 
 create table app_private.outbox (
@@ -88,6 +101,16 @@ create table app_private.rewarded_invitees (
 );
 alter table app_private.rewarded_invitees enable row level security;
 grant insert, select on table app_private.rewarded_invitees to service_role;
+
+-- app_private.sms_opt_outs
+
+create table app_private.sms_opt_outs (
+  phone text not null,
+  stopped_at timestamp with time zone default now() not null,
+  constraint sms_opt_outs_pkey PRIMARY KEY (phone)
+);
+alter table app_private.sms_opt_outs enable row level security;
+grant delete, insert, select, update on table app_private.sms_opt_outs to service_role;
 
 -- public.add_ons
 
@@ -332,6 +355,37 @@ create policy credit_transactions_select_own_or_admin on public.credit_transacti
 grant select on table public.credit_transactions to authenticated;
 grant delete, insert, maintain, references, select, trigger, truncate, update on table public.credit_transactions to service_role;
 grant insert (user_id, amount, type, description, reference_id, created_by) on table public.credit_transactions to authenticated;
+
+-- public.notification_preferences
+
+create table public.notification_preferences (
+  user_id uuid not null,
+  reminder_email boolean default true not null,
+  reminder_sms boolean default true not null,
+  review_requests boolean default true not null,
+  referral_news boolean default true not null,
+  sms_opt_in boolean default false not null,
+  sms_opt_in_at timestamp with time zone,
+  updated_at timestamp with time zone default now() not null,
+  constraint notification_preferences_pkey PRIMARY KEY (user_id),
+  constraint notification_preferences_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.profiles(id) ON DELETE CASCADE
+);
+CREATE TRIGGER trigger_notification_preferences_stamp BEFORE INSERT OR UPDATE ON public.notification_preferences FOR EACH ROW EXECUTE FUNCTION public.notification_preferences_stamp();
+alter table public.notification_preferences enable row level security;
+create policy notification_preferences_insert_own on public.notification_preferences
+  as permissive for insert to authenticated
+  with check ((user_id = ( SELECT auth.uid() AS uid)));
+create policy notification_preferences_select on public.notification_preferences
+  as permissive for select to authenticated
+  using (((user_id = ( SELECT auth.uid() AS uid)) OR ( SELECT app_hidden.is_admin('operator'::public.admin_role) AS is_admin)));
+create policy notification_preferences_update_own on public.notification_preferences
+  as permissive for update to authenticated
+  using ((user_id = ( SELECT auth.uid() AS uid)))
+  with check ((user_id = ( SELECT auth.uid() AS uid)));
+grant select on table public.notification_preferences to authenticated;
+grant delete, insert, maintain, references, select, trigger, truncate, update on table public.notification_preferences to service_role;
+grant insert (user_id, reminder_email, reminder_sms, review_requests, referral_news, sms_opt_in) on table public.notification_preferences to authenticated;
+grant update (reminder_email, reminder_sms, review_requests, referral_news, sms_opt_in) on table public.notification_preferences to authenticated;
 
 -- public.order_flags
 
@@ -779,6 +833,27 @@ grant execute on function app_hidden.current_user_email() to anon;
 grant execute on function app_hidden.current_user_email() to authenticated;
 grant execute on function app_hidden.current_user_email() to service_role;
 
+-- app_hidden.e164(p_phone text)
+
+CREATE OR REPLACE FUNCTION app_hidden.e164(p_phone text)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE
+ SET search_path TO ''
+AS $function$
+  select case
+    when p_phone is null or p_phone !~ '^\s*[+0-9 ()./-]+\s*$' then null
+    when pg_catalog.btrim(p_phone) like '+%' and pg_catalog.length(d) between 8 and 15 then '+' || d
+    when pg_catalog.length(d) = 10 then '+1' || d
+    when pg_catalog.length(d) = 11 and d like '1%' then '+' || d
+  end
+  from (select pg_catalog.regexp_replace(p_phone, '[^0-9]', '', 'g') as d) x
+$function$;
+grant execute on function app_hidden.e164(p_phone text) to anon;
+grant execute on function app_hidden.e164(p_phone text) to authenticated;
+grant execute on function app_hidden.e164(p_phone text) to public;
+grant execute on function app_hidden.e164(p_phone text) to service_role;
+
 -- app_hidden.fail_order(p_order public.orders, p_reason text)
 
 CREATE OR REPLACE FUNCTION app_hidden.fail_order(p_order public.orders, p_reason text)
@@ -999,6 +1074,25 @@ end;
 $function$;
 grant execute on function app_hidden.refundable_cents(p_order public.orders) to service_role;
 
+-- app_hidden.require_service_role()
+
+CREATE OR REPLACE FUNCTION app_hidden.require_service_role()
+ RETURNS void
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+begin
+  if current_user <> 'service_role' then
+    raise exception using errcode = 'RM403', message = 'forbidden', detail = 'Only the server does this';
+  end if;
+end;
+$function$;
+grant execute on function app_hidden.require_service_role() to anon;
+grant execute on function app_hidden.require_service_role() to authenticated;
+grant execute on function app_hidden.require_service_role() to public;
+grant execute on function app_hidden.require_service_role() to service_role;
+
 -- app_hidden.review_author(p_full_name text)
 
 CREATE OR REPLACE FUNCTION app_hidden.review_author(p_full_name text)
@@ -1091,6 +1185,19 @@ begin
 end;
 $function$;
 grant execute on function app_hidden.settle_cancellation(p_order public.orders, p_decision text, p_decided_by uuid) to service_role;
+
+-- app_hidden.sms_stopped(p_phone text)
+
+CREATE OR REPLACE FUNCTION app_hidden.sms_stopped(p_phone text)
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  select exists (select 1 from app_private.sms_opt_outs o where o.phone = app_hidden.e164(p_phone))
+$function$;
+grant execute on function app_hidden.sms_stopped(p_phone text) to authenticated;
+grant execute on function app_hidden.sms_stopped(p_phone text) to service_role;
 
 -- app_private.auth_user_by_email(p_email text)
 
@@ -1774,6 +1881,25 @@ begin
   return null;
 end;
 $function$;
+
+-- public.notification_preferences_stamp()
+
+CREATE OR REPLACE FUNCTION public.notification_preferences_stamp()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+begin
+  new.updated_at := pg_catalog.now();
+  new.sms_opt_in_at := case
+    when not new.sms_opt_in then null
+    when tg_op = 'INSERT' or not old.sms_opt_in then pg_catalog.now()
+    else old.sms_opt_in_at
+  end;
+  return new;
+end;
+$function$;
+grant execute on function public.notification_preferences_stamp() to public;
 
 -- public.orders_pay_referral_reward()
 

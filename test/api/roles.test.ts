@@ -108,6 +108,8 @@ describe.each(engines)('roles as README.md documents them, on %s', (engine) => {
     'GET /api/me': { request: async () => ({ method: 'GET', url: '/api/me' }) },
     'PATCH /api/me': { request: async () => ({ method: 'PATCH', url: '/api/me', payload: { full_name: 'Role Probe' } }) },
     'GET /api/me/credits': { request: async () => ({ method: 'GET', url: '/api/me/credits' }) },
+    'GET /api/me/notifications': { request: async () => ({ method: 'GET', url: '/api/me/notifications' }) },
+    'PATCH /api/me/notifications': { request: async () => ({ method: 'PATCH', url: '/api/me/notifications', payload: { review_requests: true } }) },
     'POST /api/bookings': {
       request: async () => ({ method: 'POST', url: '/api/bookings', payload: { slot_id: await slot(), service_type: 'cold_plunge', address: ADDRESS } }),
     },
