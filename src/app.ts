@@ -18,6 +18,7 @@ import { documentStandardErrors } from './http/openapi.js';
 import { ErrorResponse } from './http/schemas.js';
 import type { App } from './http/types.js';
 import { ajvOptions, lazyCompilers } from './http/validation.js';
+import { registerMessageRoutes } from './messages/routes.js';
 import { registerOrderRoutes } from './orders/routes.js';
 import { BoltProvider } from './payments/bolt.js';
 import { FakeCheckout } from './payments/checkout.js';
@@ -124,5 +125,6 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   registerOrderRoutes(app, services.orders);
   await registerPayments(app, config, services);
   registerReferralRoutes(app, services.referrals);
+  registerMessageRoutes(app, services.messages);
   return app;
 }
