@@ -86,6 +86,13 @@ describe.each(engines)('the message worker, on %s', (engine) => {
     expect(list.statusCode, list.body).toBe(200);
     expect(list.json().messages.map((m: { id: string }) => m.id)).toContain(id);
     expect(list.json().messages.every((m: { status: string }) => m.status === 'failed')).toBe(true);
+    const listed = list.json().messages.find((m: { id: string }) => m.id === id);
+    expect(Object.keys(listed).sort()).toEqual([
+      'attempts', 'booking_id', 'channel', 'created_at', 'data', 'id', 'idempotency_key', 'kind', 'last_error', 'order_id',
+      'provider_id', 'recipient', 'send_after', 'sent_at', 'status', 'updated_at', 'user_id',
+    ]);
+    for (const at of [listed.created_at, listed.updated_at, listed.send_after]) expect(new Date(at).toISOString()).toBe(at);
+    expect(list.json().total).toBeGreaterThanOrEqual(1);
     expect((await t.app.inject({ method: 'GET', url: '/api/admin/messages', headers: bearer(customer.token) })).statusCode).toBe(403);
 
     const retry = await t.app.inject({ method: 'POST', url: `/api/admin/messages/${id}/retry`, headers: bearer(admin.token) });
