@@ -290,6 +290,9 @@ select 'referral_invitation', o.payload ->> 'to', case when o.sent_at is null th
 on conflict (idempotency_key) where status <> 'cancelled' do nothing;
 drop table app_private.outbox;
 
+-- Sessions booked before this migration get their reminders too (those whose moment is still ahead).
+select app_private.queue_reminders(b) from public.bookings b where b.status in ('scheduled', 'confirmed') and b.date_time > now();
+
 ------------------------------------------------------------------------------------------------
 -- Admin API: the message log, and a retry of a failed message
 ------------------------------------------------------------------------------------------------
