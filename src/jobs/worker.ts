@@ -79,9 +79,9 @@ export class MessageWorker {
           await this.db.asCaller(SERVICE_ROLE, (tx) => repo.markSkipped(tx, message.id, attempt, `${message.kind} has no text message`));
           return 'skipped';
         }
-        ({ providerId } = await this.ports.sms.send(rendered.sms, message.id));
+        ({ providerId } = await this.withinLease(this.ports.sms.send(rendered.sms, message.id)));
       } else {
-        ({ providerId } = await this.ports.mailer.send(rendered.email, message.id));
+        ({ providerId } = await this.withinLease(this.ports.mailer.send(rendered.email, message.id)));
       }
     } catch (err) {
       const error = err instanceof Error ? err.message : String(err);
@@ -91,6 +91,22 @@ export class MessageWorker {
     }
     await this.db.asCaller(SERVICE_ROLE, (tx) => repo.markSent(tx, message.id, attempt, providerId));
     return 'sent';
+  }
+
+  /**
+   * A provider that does not answer within half the lease counts as a failed attempt (retried
+   * later), so a hung call never outlives the claim and overlaps another worker's retry.
+   */
+  private async withinLease<T>(send: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('the provider did not answer in time')), (this.settings.leaseSeconds * 1000) / 2);
+    });
+    try {
+      return await Promise.race([send, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Drains now and then every `pollMs`; the returned function stops it after the batch in hand. */

@@ -123,6 +123,37 @@ describe.each(engines)('the message worker, on %s', (engine) => {
     expect(summary((await messagesAbout(t.db, { booking: started.id })).filter((r) => r.kind === 'reminder'))).toEqual(['reminder:skipped', 'reminder:skipped']);
   });
 
+  it('a provider that does not answer within half the lease is a failed attempt, retried later', async () => {
+    const hung = { send: () => new Promise<never>(() => {}) };
+    const worker = new MessageWorker(t.db, { render: plainRender, mailer: hung, sms: new MemorySms() }, { ...settings, leaseSeconds: 1 });
+    await new MessageWorker(t.db, { render: plainRender, mailer: new MemoryMailer(), sms: new MemorySms() }, settings).drain();
+    const customer = await makeCustomer(t);
+    const res = await booked(t, customer, { slot_id: await makeSlot(t) });
+    const started = Date.now();
+    expect(await worker.drain()).toMatchObject({ retrying: 1, sent: 0 });
+    expect(Date.now() - started).toBeLessThan(5000);
+    const row = (await messagesAbout(t.db, { booking: res.booking.id })).find((r) => r.kind === 'booking_received')!;
+    expect(row).toMatchObject({ status: 'pending', attempts: 1, last_error: 'the provider did not answer in time' });
+  });
+
+  it('texts go through the SMS port; a kind the renderer has no text for is skipped', async () => {
+    const sms = new MemorySms();
+    const emailOnly = (m: Parameters<typeof plainRender>[0], b: Parameters<typeof plainRender>[1]) => ({ email: plainRender(m, b).email });
+    await new MessageWorker(t.db, { render: plainRender, mailer: new MemoryMailer(), sms: new MemorySms() }, settings).drain();
+    const insert = async (key: string) =>
+      (await t.db.query<{ id: string }>(
+        "insert into public.messages (kind, channel, recipient, idempotency_key) values ('booking_confirmed', 'sms', '+15551234567', $1) returning id",
+        [key],
+      )).rows[0]!.id;
+    const texted = await insert(`sms-test-${Date.now()}`);
+    expect(await new MessageWorker(t.db, { render: plainRender, mailer: new MemoryMailer(), sms }, settings).drain()).toMatchObject({ sent: 1 });
+    expect(sms.sent).toEqual([{ sms: { to: '+15551234567', body: expect.stringContaining('booking confirmed') }, idempotencyKey: texted }]);
+    const untexted = await insert(`sms-test-none-${Date.now()}`);
+    expect(await new MessageWorker(t.db, { render: emailOnly, mailer: new MemoryMailer(), sms }, settings).drain()).toMatchObject({ skipped: 1, sent: 0 });
+    const { rows } = await t.db.query('select status, provider_id from public.messages where id = any($1) order by status', [[texted, untexted]]);
+    expect(rows).toEqual([{ status: 'sent', provider_id: 'memory-sms-1' }, { status: 'skipped', provider_id: null }]);
+  });
+
   it('a worker that died while sending loses its claim when the lease ends; its late result is not recorded', async () => {
     const mailer = new MemoryMailer();
     const worker = new MessageWorker(t.db, { render: plainRender, mailer, sms: new MemorySms() }, settings);
