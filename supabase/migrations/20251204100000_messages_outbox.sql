@@ -138,7 +138,7 @@ begin
     elsif new.status = 'scheduled' then
       select o.status into v_order_status from public.orders o where o.id = new.order_id;
       perform app_private.queue_message('booking_received', pg_catalog.format('booking_received:%s:email', new.id),
-        new.user_id, v_email, new.id, new.order_id, null, v_data || pg_catalog.jsonb_build_object('awaits_payment', v_order_status = 'pending'));
+        new.user_id, v_email, new.id, new.order_id, null, v_data || pg_catalog.jsonb_build_object('awaits_payment', coalesce(v_order_status = 'pending', false)));
     end if;
     if new.status in ('scheduled', 'confirmed') then
       perform app_private.queue_reminders(new);
