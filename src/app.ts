@@ -20,6 +20,7 @@ import { documentStandardErrors } from './http/openapi.js';
 import { ErrorResponse } from './http/schemas.js';
 import type { App } from './http/types.js';
 import { ajvOptions, lazyCompilers } from './http/validation.js';
+import { registerMessageRoutes } from './messages/routes.js';
 import { registerOrderRoutes } from './orders/routes.js';
 import { BoltProvider } from './payments/bolt.js';
 import { FakeCheckout } from './payments/checkout.js';
@@ -149,5 +150,6 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   registerReferralRoutes(app, services.referrals);
   registerReviewRoutes(app, services.reviews);
   await registerNotifications(app, config, services);
+  registerMessageRoutes(app, services.messages);
   return app;
 }

@@ -100,6 +100,34 @@ export function buildCli(): Command {
     .description('list staff and their roles')
     .action(() => run('admin list'));
 
+  program
+    .command('worker')
+    .description('send due messages (emails, texts) until stopped; run it when the servers have WORKER=off')
+    .action(async () => {
+      const config = loadConfig();
+      let db;
+      try {
+        db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 });
+      } catch (err) {
+        if (err instanceof DataDirLockedError && (await forwardCommand(config.dataDir, 'ping', {}, terminal)) === 0) {
+          console.log('a server is running on this data dir and holds it: its own worker sends the messages (unless it has WORKER=off)');
+          return;
+        }
+        throw err;
+      }
+      await migrate(db);
+      const { buildServices } = await import('./services.js');
+      const log = { info: (o: object, m: string) => console.log(m, JSON.stringify(o)), error: (o: object, m: string) => console.error(m, o) };
+      const stop = buildServices(config, db).messageWorker.start(log);
+      console.log('message worker running (Ctrl-C stops it)');
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await stop();
+      await db.close();
+    });
+
   const maintain = program.command('maintain').description('maintenance tasks');
   maintain
     .command('expire-referrals')

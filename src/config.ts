@@ -36,6 +36,7 @@ export interface Config {
   referralInvitesPerDay: number;
   mail: MailConfig;
   sms: SmsConfig;
+  messages: MessagesConfig;
 }
 
 export interface MailConfig {
@@ -49,6 +50,19 @@ export interface SmsConfig {
   /** twilio: sent through Twilio's REST API; fake: recorded in DATA_DIR/sms.log, not sent; off: no texts. */
   provider: 'twilio' | 'fake' | 'off';
   twilio?: { accountSid: string; authToken: string; from: string; apiUrl: string };
+}
+
+/** The message worker (src/jobs/worker.ts). */
+export interface MessagesConfig {
+  /** WORKER=off: this server sends no messages (run `recovery worker` elsewhere). */
+  worker: boolean;
+  maxAttempts: number;
+  /** First retry after this many seconds, doubling per attempt, at most an hour. */
+  retrySeconds: number;
+  /** How long a worker's claim holds a message before another may retake it, seconds. */
+  leaseSeconds: number;
+  /** How often an idle worker looks for due messages, milliseconds. */
+  pollMs: number;
 }
 
 export interface PaymentsConfig {
@@ -209,6 +223,13 @@ export function loadConfig(env: Env = process.env): Config {
     publicUrl: (read.string('PUBLIC_URL') ?? `http://${host}:${port}`).replace(/\/$/, ''),
     orderSweepSeconds: read.int('ORDER_SWEEP_SECONDS', 60, 0, 86_400),
     referralInvitesPerDay: read.int('REFERRAL_INVITES_PER_DAY', 20, 1, 10_000),
+    messages: {
+      worker: read.oneOf('WORKER', ['on', 'off'], 'on') === 'on',
+      maxAttempts: read.int('MESSAGE_MAX_ATTEMPTS', 5, 1, 100),
+      retrySeconds: read.int('MESSAGE_RETRY_SECONDS', 30, 1, 3600),
+      leaseSeconds: read.int('MESSAGE_LEASE_SECONDS', 300, 10, 86_400),
+      pollMs: read.int('WORKER_POLL_MS', 1000, 50, 600_000),
+    },
   } satisfies Omit<Config, 'payments' | 'mail' | 'sms'>;
   const payments = readPayments(read, nodeEnv);
   const mail = readMail(read, nodeEnv);

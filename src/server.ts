@@ -39,6 +39,7 @@ export async function serve(config: Config): Promise<void> {
     });
   }
   const stopSweeper = startSweeper(app.log, services, config.orderSweepSeconds);
+  const stopWorker = config.messages.worker ? services.messageWorker.start(app.log) : async () => {};
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;
@@ -46,6 +47,7 @@ export async function serve(config: Config): Promise<void> {
     app.log.info({ signal }, 'shutting down: finishing in-flight requests');
     stopSweeper();
     try {
+      await stopWorker();
       await control?.close();
       await app.close();
     } finally {

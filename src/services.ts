@@ -5,6 +5,9 @@ import { CatalogService } from './catalog/service.js';
 import type { Config } from './config.js';
 import { CreditService } from './credits/service.js';
 import { CustomerService } from './customers/service.js';
+import { MemoryMailer, MemorySms, plainRender } from './jobs/fallbacks.js';
+import { MessageWorker, type MessagePorts } from './jobs/worker.js';
+import { MessageService } from './messages/service.js';
 import type { Database } from './db/index.js';
 import type { PaymentProvider } from './orders/payment-provider.js';
 import { OrderService } from './orders/service.js';
@@ -38,11 +41,16 @@ export interface Services {
   reviews: ReviewService;
   /** Preferences, one-click unsubscribe, STOP, and whether a message may be sent (mayDeliver). */
   notifications: NotificationService;
+  messages: MessageService;
+  /** Sends the message log's due rows (started by the server unless WORKER=off, or by `recovery worker`). */
+  messageWorker: MessageWorker;
 }
 
 export interface ServiceOverrides {
   /** For tests and benches: a payment provider other than the configured one. */
   paymentProvider?: PaymentProvider;
+  /** For tests: the renderer and transports the message worker sends through. */
+  messagePorts?: MessagePorts;
 }
 
 /** The one composition root: each service gets the few things it uses. Nothing here opens a connection. */
@@ -71,5 +79,19 @@ export function buildServices(config: Config, db: Database, overrides: ServiceOv
     reviewLinks,
     reviews: new ReviewService(db, reviewLinks, config.publicUrl),
     notifications: new NotificationService(db, { secret: config.jwtSecret, smsEnabled: config.sms.provider !== 'off' }),
+    messages: new MessageService(db),
+    messageWorker: new MessageWorker(db, overrides.messagePorts ?? defaultMessagePorts(), {
+      maxAttempts: config.messages.maxAttempts,
+      retryBaseSeconds: config.messages.retrySeconds,
+      leaseSeconds: config.messages.leaseSeconds,
+      pollMs: config.messages.pollMs,
+      batchSize: 50,
+      publicUrl: config.publicUrl,
+    }),
   };
+}
+
+/** Until the real renderer and transports are wired in: messages rendered plainly and recorded, not sent. */
+function defaultMessagePorts(): MessagePorts {
+  return { render: plainRender, mailer: new MemoryMailer(), sms: new MemorySms() };
 }

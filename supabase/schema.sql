@@ -43,23 +43,6 @@ create table app_private.email_opt_outs (
 alter table app_private.email_opt_outs enable row level security;
 grant delete, insert, select, update on table app_private.email_opt_outs to service_role;
 
--- app_private.outbox
-
-create table app_private.outbox (
-  id uuid default gen_random_uuid() not null,
-  topic text not null,
-  payload jsonb not null,
-  created_at timestamp with time zone default now() not null,
-  available_at timestamp with time zone default now() not null,
-  attempts integer default 0 not null,
-  sent_at timestamp with time zone,
-  last_error text,
-  constraint outbox_pkey PRIMARY KEY (id)
-);
-CREATE INDEX idx_outbox_unsent ON app_private.outbox USING btree (available_at) WHERE (sent_at IS NULL);
-alter table app_private.outbox enable row level security;
-grant delete, insert, select, update on table app_private.outbox to service_role;
-
 -- app_private.rate_limits
 
 create table app_private.rate_limits (
@@ -268,6 +251,7 @@ CREATE TRIGGER trigger_bookings_align_slot_time BEFORE INSERT OR UPDATE OF slot_
 CREATE TRIGGER trigger_bookings_fit_slot BEFORE INSERT OR UPDATE OF slot_id, duration ON public.bookings FOR EACH ROW EXECUTE FUNCTION public.bookings_fit_slot();
 CREATE TRIGGER trigger_bookings_future_date_time BEFORE INSERT OR UPDATE OF date_time, slot_id ON public.bookings FOR EACH ROW EXECUTE FUNCTION public.bookings_future_date_time();
 CREATE TRIGGER trigger_bookings_guard_customer_update BEFORE UPDATE ON public.bookings FOR EACH ROW EXECUTE FUNCTION public.bookings_guard_customer_update();
+CREATE TRIGGER trigger_bookings_queue_messages AFTER INSERT OR UPDATE OF status, date_time ON public.bookings FOR EACH ROW EXECUTE FUNCTION app_private.bookings_queue_messages();
 CREATE TRIGGER trigger_bookings_slot_count AFTER INSERT OR DELETE OR UPDATE OF status, slot_id ON public.bookings FOR EACH ROW EXECUTE FUNCTION public.maintain_slot_bookings();
 CREATE TRIGGER trigger_bookings_status_transition BEFORE UPDATE OF status ON public.bookings FOR EACH ROW EXECUTE FUNCTION public.bookings_status_transition();
 CREATE TRIGGER trigger_bookings_updated_at BEFORE UPDATE ON public.bookings FOR EACH ROW EXECUTE FUNCTION public.update_updated_at_column();
@@ -297,6 +281,8 @@ create table public.business_settings (
   updated_at timestamp with time zone default now() not null,
   cancellation_refund_to text default 'card'::text not null,
   referral_reward_on text default 'first_paid_booking'::text not null,
+  reminder_offsets_minutes integer[] default '{1440,120}'::integer[] not null,
+  review_request_delay_minutes integer default 120 not null,
   google_review_url text,
   constraint business_settings_cancellation_refund_to_check CHECK ((cancellation_refund_to = ANY (ARRAY['card'::text, 'credits'::text]))),
   constraint business_settings_cancellation_window_minutes_check CHECK (((cancellation_window_minutes >= 0) AND (cancellation_window_minutes <= 43200))),
@@ -306,6 +292,8 @@ create table public.business_settings (
   constraint business_settings_pkey PRIMARY KEY (id),
   constraint business_settings_referral_reward_credits_check CHECK (((referral_reward_credits >= 0) AND (referral_reward_credits <= 10000))),
   constraint business_settings_referral_reward_on_check CHECK ((referral_reward_on = ANY (ARRAY['first_paid_booking'::text, 'signup'::text]))),
+  constraint business_settings_reminder_offsets_minutes_check CHECK (((array_ndims(reminder_offsets_minutes) IS NULL) OR ((array_ndims(reminder_offsets_minutes) = 1) AND (cardinality(reminder_offsets_minutes) <= 10) AND (1 <= ALL (reminder_offsets_minutes)) AND (10080 >= ALL (reminder_offsets_minutes))))),
+  constraint business_settings_review_request_delay_minutes_check CHECK (((review_request_delay_minutes >= 0) AND (review_request_delay_minutes <= 10080))),
   constraint business_settings_service_area_zips_check CHECK ((array_to_string(service_area_zips, ','::text) ~ '^([0-9]{5}(,[0-9]{5})*)?$'::text)),
   constraint business_settings_setup_fee_cents_check CHECK (((setup_fee_cents >= 0) AND (setup_fee_cents <= 10000000))),
   constraint business_settings_singleton CHECK (id)
@@ -324,7 +312,7 @@ create policy business_settings_update_admin on public.business_settings
 grant select on table public.business_settings to anon;
 grant select on table public.business_settings to authenticated;
 grant delete, insert, maintain, references, select, trigger, truncate, update on table public.business_settings to service_role;
-grant update (timezone, min_notice_minutes, cancellation_window_minutes, service_area_zips, setup_fee_cents, referral_reward_credits, order_expiry_minutes, cancellation_refund_to, referral_reward_on, google_review_url) on table public.business_settings to authenticated;
+grant update (timezone, min_notice_minutes, cancellation_window_minutes, service_area_zips, setup_fee_cents, referral_reward_credits, order_expiry_minutes, cancellation_refund_to, referral_reward_on, reminder_offsets_minutes, review_request_delay_minutes, google_review_url) on table public.business_settings to authenticated;
 
 -- public.credit_transactions
 
@@ -345,6 +333,7 @@ CREATE INDEX idx_credit_transactions_reference_id ON public.credit_transactions 
 CREATE INDEX idx_credit_transactions_user_id ON public.credit_transactions USING btree (user_id);
 CREATE TRIGGER trigger_credit_transactions_apply AFTER INSERT OR DELETE ON public.credit_transactions FOR EACH ROW EXECUTE FUNCTION public.credit_transactions_apply();
 CREATE TRIGGER trigger_credit_transactions_immutable BEFORE UPDATE ON public.credit_transactions FOR EACH ROW EXECUTE FUNCTION public.credit_transactions_immutable();
+CREATE TRIGGER trigger_credit_transactions_queue_referral_reward AFTER INSERT ON public.credit_transactions FOR EACH ROW EXECUTE FUNCTION app_private.credit_transactions_queue_referral_reward();
 alter table public.credit_transactions enable row level security;
 create policy credit_transactions_insert_admin_adjustment on public.credit_transactions
   as permissive for insert to authenticated
@@ -355,6 +344,52 @@ create policy credit_transactions_select_own_or_admin on public.credit_transacti
 grant select on table public.credit_transactions to authenticated;
 grant delete, insert, maintain, references, select, trigger, truncate, update on table public.credit_transactions to service_role;
 grant insert (user_id, amount, type, description, reference_id, created_by) on table public.credit_transactions to authenticated;
+
+-- public.messages
+
+create table public.messages (
+  id uuid default gen_random_uuid() not null,
+  kind text not null,
+  channel text default 'email'::text not null,
+  user_id uuid,
+  booking_id uuid,
+  order_id uuid,
+  recipient text not null,
+  status text default 'pending'::text not null,
+  attempts integer default 0 not null,
+  provider_id text,
+  last_error text,
+  send_after timestamp with time zone default now() not null,
+  data jsonb default '{}'::jsonb not null,
+  idempotency_key text not null,
+  created_at timestamp with time zone default now() not null,
+  updated_at timestamp with time zone default now() not null,
+  sent_at timestamp with time zone,
+  constraint messages_attempts_check CHECK ((attempts >= 0)),
+  constraint messages_booking_id_fkey FOREIGN KEY (booking_id) REFERENCES public.bookings(id) ON DELETE SET NULL,
+  constraint messages_channel_check CHECK ((channel = ANY (ARRAY['email'::text, 'sms'::text]))),
+  constraint messages_data_check CHECK ((jsonb_typeof(data) = 'object'::text)),
+  constraint messages_kind_check CHECK ((kind = ANY (ARRAY['booking_received'::text, 'booking_confirmed'::text, 'receipt'::text, 'reminder'::text, 'booking_rescheduled'::text, 'booking_cancelled'::text, 'refund_issued'::text, 'review_request'::text, 'referral_invitation'::text, 'referral_reward'::text]))),
+  constraint messages_order_id_fkey FOREIGN KEY (order_id) REFERENCES public.orders(id) ON DELETE SET NULL,
+  constraint messages_pkey PRIMARY KEY (id),
+  constraint messages_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'sending'::text, 'sent'::text, 'failed'::text, 'cancelled'::text, 'skipped'::text]))),
+  constraint messages_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.profiles(id) ON DELETE SET NULL
+);
+CREATE INDEX idx_messages_booking_id ON public.messages USING btree (booking_id);
+CREATE INDEX idx_messages_due ON public.messages USING btree (send_after) WHERE (status = ANY (ARRAY['pending'::text, 'sending'::text]));
+CREATE INDEX idx_messages_order_id ON public.messages USING btree (order_id);
+CREATE INDEX idx_messages_status_created ON public.messages USING btree (status, created_at DESC);
+CREATE INDEX idx_messages_user_id ON public.messages USING btree (user_id);
+CREATE UNIQUE INDEX messages_one_per_idempotency_key ON public.messages USING btree (idempotency_key) WHERE (status <> 'cancelled'::text);
+CREATE TRIGGER trigger_messages_updated_at BEFORE UPDATE ON public.messages FOR EACH ROW EXECUTE FUNCTION public.update_updated_at_column();
+alter table public.messages enable row level security;
+create policy messages_select_own_or_admin on public.messages
+  as permissive for select to authenticated
+  using (((user_id = ( SELECT auth.uid() AS uid)) OR ( SELECT app_hidden.is_admin('admin'::public.admin_role) AS is_admin)));
+grant select on table public.messages to authenticated;
+grant delete, insert, select, update on table public.messages to service_role;
+comment on table public.messages is 'Every email and text, decided in the transaction of its cause (the outbox) and sent by the worker';
+comment on column public.messages.idempotency_key is 'kind:subject:channel[:detail]: one message per key, however many servers and restarts';
 
 -- public.notification_preferences
 
@@ -448,6 +483,7 @@ CREATE INDEX idx_orders_user_id ON public.orders USING btree (user_id);
 CREATE UNIQUE INDEX orders_bolt_checkout_id_key ON public.orders USING btree (bolt_checkout_id) WHERE (bolt_checkout_id IS NOT NULL);
 CREATE UNIQUE INDEX orders_one_setup_fee_per_customer ON public.orders USING btree (user_id) WHERE ((setup_fee_applied > 0) AND (status <> 'failed'::public.order_status));
 CREATE TRIGGER trigger_orders_pay_referral_reward AFTER INSERT OR UPDATE OF status ON public.orders FOR EACH ROW EXECUTE FUNCTION public.orders_pay_referral_reward();
+CREATE TRIGGER trigger_orders_queue_receipt AFTER INSERT OR UPDATE OF status ON public.orders FOR EACH ROW EXECUTE FUNCTION app_private.orders_queue_receipt();
 CREATE TRIGGER trigger_orders_status_transition BEFORE UPDATE OF status ON public.orders FOR EACH ROW EXECUTE FUNCTION public.orders_status_transition();
 CREATE TRIGGER trigger_orders_updated_at BEFORE UPDATE ON public.orders FOR EACH ROW EXECUTE FUNCTION public.update_updated_at_column();
 alter table public.orders enable row level security;
@@ -556,6 +592,7 @@ CREATE INDEX idx_referrals_status ON public.referrals USING btree (status);
 CREATE UNIQUE INDEX referrals_one_accepted_per_invitee ON public.referrals USING btree (invitee_id) WHERE (status = 'accepted'::public.referral_status);
 CREATE TRIGGER trigger_award_referral_credits AFTER INSERT OR UPDATE ON public.referrals FOR EACH ROW EXECUTE FUNCTION public.award_referral_credits();
 CREATE TRIGGER trigger_referrals_normalize BEFORE INSERT OR UPDATE OF invitee_email, referral_code ON public.referrals FOR EACH ROW EXECUTE FUNCTION public.referrals_normalize();
+CREATE TRIGGER trigger_referrals_queue_invitation AFTER INSERT ON public.referrals FOR EACH ROW EXECUTE FUNCTION app_private.referrals_queue_invitation();
 CREATE TRIGGER trigger_referrals_reward_from_settings BEFORE INSERT ON public.referrals FOR EACH ROW EXECUTE FUNCTION public.referrals_reward_from_settings();
 CREATE TRIGGER trigger_referrals_settle_acceptance BEFORE INSERT OR UPDATE OF status ON public.referrals FOR EACH ROW EXECUTE FUNCTION public.referrals_settle_acceptance();
 CREATE TRIGGER trigger_referrals_status_transition BEFORE UPDATE OF status ON public.referrals FOR EACH ROW EXECUTE FUNCTION public.referrals_status_transition();
@@ -600,6 +637,7 @@ create table public.refunds (
 CREATE INDEX idx_refunds_order_id ON public.refunds USING btree (order_id);
 CREATE INDEX idx_refunds_pending_created_at ON public.refunds USING btree (created_at) WHERE (status = 'pending'::text);
 CREATE TRIGGER trigger_refunds_apply AFTER INSERT OR UPDATE OF status ON public.refunds FOR EACH ROW EXECUTE FUNCTION public.refunds_apply();
+CREATE TRIGGER trigger_refunds_queue_message AFTER INSERT ON public.refunds FOR EACH ROW EXECUTE FUNCTION app_private.refunds_queue_message();
 alter table public.refunds enable row level security;
 create policy refunds_select_own_or_admin on public.refunds
   as permissive for select to authenticated
@@ -1223,6 +1261,80 @@ AS $function$
 $function$;
 grant execute on function app_private.auth_user_by_id(p_id uuid) to service_role;
 
+-- app_private.booking_message_data(b public.bookings)
+
+CREATE OR REPLACE FUNCTION app_private.booking_message_data(b public.bookings)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  select pg_catalog.jsonb_build_object('booking_id', b.id, 'order_id', b.order_id, 'service_type', b.service_type,
+    'date_time', b.date_time, 'duration', b.duration, 'address', b.address, 'status', b.status, 'total_amount', b.total_amount);
+$function$;
+
+-- app_private.bookings_queue_messages()
+
+CREATE OR REPLACE FUNCTION app_private.bookings_queue_messages()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+declare
+  v_email text;
+  v_data jsonb := app_private.booking_message_data(new);
+  v_order_status public.order_status;
+  v_delay integer;
+begin
+  select p.email into v_email from public.profiles p where p.id = new.user_id;
+  if tg_op = 'INSERT' then
+    if new.status = 'confirmed' then
+      perform app_private.queue_message('booking_confirmed', pg_catalog.format('booking_confirmed:%s:email', new.id),
+        new.user_id, v_email, new.id, new.order_id, null, v_data);
+    elsif new.status = 'scheduled' then
+      select o.status into v_order_status from public.orders o where o.id = new.order_id;
+      perform app_private.queue_message('booking_received', pg_catalog.format('booking_received:%s:email', new.id),
+        new.user_id, v_email, new.id, new.order_id, null, v_data || pg_catalog.jsonb_build_object('awaits_payment', coalesce(v_order_status = 'pending', false)));
+    end if;
+    if new.status in ('scheduled', 'confirmed') then
+      perform app_private.queue_reminders(new);
+    end if;
+    return null;
+  end if;
+
+  if new.status is distinct from old.status then
+    if new.status = 'confirmed' then
+      perform app_private.queue_message('booking_confirmed', pg_catalog.format('booking_confirmed:%s:email', new.id),
+        new.user_id, v_email, new.id, new.order_id, null, v_data);
+    elsif new.status = 'cancelled' then
+      update public.messages m set status = 'cancelled', last_error = 'booking cancelled'
+       where m.booking_id = new.id and m.status = 'pending' and m.kind in ('reminder', 'review_request');
+      perform app_private.queue_message('booking_cancelled', pg_catalog.format('booking_cancelled:%s:email', new.id),
+        new.user_id, v_email, new.id, new.order_id, null, v_data);
+    elsif new.status = 'completed' then
+      update public.messages m set status = 'cancelled', last_error = 'session completed'
+       where m.booking_id = new.id and m.status = 'pending' and m.kind = 'reminder';
+      select s.review_request_delay_minutes into v_delay from public.business_settings s where s.id;
+      perform app_private.queue_message('review_request', pg_catalog.format('review_request:%s:email', new.id),
+        new.user_id, v_email, new.id, new.order_id, pg_catalog.now() + pg_catalog.make_interval(mins => coalesce(v_delay, 120)), v_data);
+    end if;
+  end if;
+
+  if new.date_time is distinct from old.date_time and new.status in ('scheduled', 'confirmed') then
+    perform app_private.queue_message('booking_rescheduled',
+      pg_catalog.format('booking_rescheduled:%s:email:%s:%s', new.id, extract(epoch from new.date_time)::bigint, pg_catalog.txid_current()),
+      new.user_id, v_email, new.id, new.order_id, null, v_data || pg_catalog.jsonb_build_object('previous_date_time', old.date_time));
+    -- The pending reminders move with the session: the old ones are cancelled and those of the new
+    -- time made (a reminder already sent for that very time is not made again).
+    update public.messages m set status = 'cancelled', last_error = 'booking rescheduled'
+     where m.booking_id = new.id and m.kind = 'reminder' and m.status = 'pending';
+    perform app_private.queue_reminders(new);
+  end if;
+  return null;
+end;
+$function$;
+
 -- app_private.create_auth_user(p_email text, p_encrypted_password text, p_user_meta jsonb)
 
 CREATE OR REPLACE FUNCTION app_private.create_auth_user(p_email text, p_encrypted_password text, p_user_meta jsonb)
@@ -1264,6 +1376,26 @@ end;
 $function$;
 grant execute on function app_private.create_auth_user(p_email text, p_encrypted_password text, p_user_meta jsonb) to service_role;
 
+-- app_private.credit_transactions_queue_referral_reward()
+
+CREATE OR REPLACE FUNCTION app_private.credit_transactions_queue_referral_reward()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+begin
+  if new.type = 'earned' and new.amount > 0 and new.reference_id is not null
+     and exists (select 1 from public.referrals r where r.id = new.reference_id) then
+    perform app_private.queue_message('referral_reward', pg_catalog.format('referral_reward:%s:email', new.id),
+      new.user_id, (select p.email from public.profiles p where p.id = new.user_id), null, null, null,
+      pg_catalog.jsonb_build_object('credit_transaction_id', new.id, 'referral_id', new.reference_id,
+        'credits', new.amount, 'description', new.description));
+  end if;
+  return null;
+end;
+$function$;
+
 -- app_private.email_mailbox(p_email text)
 
 CREATE OR REPLACE FUNCTION app_private.email_mailbox(p_email text)
@@ -1286,6 +1418,63 @@ AS $function$
 $function$;
 grant execute on function app_private.email_mailbox(p_email text) to service_role;
 
+-- app_private.orders_queue_receipt()
+
+CREATE OR REPLACE FUNCTION app_private.orders_queue_receipt()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+begin
+  if new.status = 'paid' and (tg_op = 'INSERT' or old.status is distinct from 'paid') then
+    perform app_private.queue_message('receipt', pg_catalog.format('receipt:%s:email', new.id),
+      new.user_id, (select p.email from public.profiles p where p.id = new.user_id), null, new.id, null,
+      pg_catalog.jsonb_build_object('order_id', new.id, 'amount', new.amount, 'credits_applied', new.credits_applied,
+        'setup_fee_applied', new.setup_fee_applied, 'paid_at', coalesce(new.paid_at, pg_catalog.now())));
+  end if;
+  return null;
+end;
+$function$;
+
+-- app_private.queue_message(p_kind text, p_key text, p_user_id uuid, p_recipient text, p_booking_id uuid, p_order_id uuid, p_send_after timestamp with time zone, p_data jsonb)
+
+CREATE OR REPLACE FUNCTION app_private.queue_message(p_kind text, p_key text, p_user_id uuid, p_recipient text, p_booking_id uuid, p_order_id uuid, p_send_after timestamp with time zone, p_data jsonb)
+ RETURNS void
+ LANGUAGE sql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  insert into public.messages (kind, channel, user_id, recipient, booking_id, order_id, send_after, data, idempotency_key)
+  select p_kind, 'email', p_user_id, p_recipient, p_booking_id, p_order_id, coalesce(p_send_after, pg_catalog.now()), coalesce(p_data, '{}'), p_key
+   where p_recipient is not null
+  on conflict (idempotency_key) where status <> 'cancelled' do nothing;
+$function$;
+
+-- app_private.queue_reminders(b public.bookings)
+
+CREATE OR REPLACE FUNCTION app_private.queue_reminders(b public.bookings)
+ RETURNS void
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+declare
+  v_offset integer;
+  v_email text;
+begin
+  select p.email into v_email from public.profiles p where p.id = b.user_id;
+  for v_offset in select unnest(s.reminder_offsets_minutes) from public.business_settings s where s.id loop
+    if b.date_time - pg_catalog.make_interval(mins => v_offset) > pg_catalog.now() then
+      perform app_private.queue_message('reminder',
+        pg_catalog.format('reminder:%s:email:%s:%s', b.id, v_offset, extract(epoch from b.date_time)::bigint),
+        b.user_id, v_email, b.id, b.order_id, b.date_time - pg_catalog.make_interval(mins => v_offset),
+        app_private.booking_message_data(b) || pg_catalog.jsonb_build_object('offset_minutes', v_offset));
+    end if;
+  end loop;
+end;
+$function$;
+
 -- app_private.record_sign_in(p_id uuid)
 
 CREATE OR REPLACE FUNCTION app_private.record_sign_in(p_id uuid)
@@ -1297,6 +1486,47 @@ AS $function$
   update auth.users set last_sign_in_at = now() where id = p_id;
 $function$;
 grant execute on function app_private.record_sign_in(p_id uuid) to service_role;
+
+-- app_private.referrals_queue_invitation()
+
+CREATE OR REPLACE FUNCTION app_private.referrals_queue_invitation()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+begin
+  if new.status = 'pending' and new.invitee_id is null then
+    perform app_private.queue_message('referral_invitation', pg_catalog.format('referral_invitation:%s:email', new.id),
+      null, new.invitee_email, null, null, null,
+      pg_catalog.jsonb_build_object('referral_id', new.id, 'referrer_id', new.referrer_id,
+        'referrer_name', (select p.full_name from public.profiles p where p.id = new.referrer_id),
+        'referral_code', new.referral_code, 'invite_path', '/signup?ref=' || new.referral_code,
+        'reward_credits', new.reward_credits));
+  end if;
+  return null;
+end;
+$function$;
+
+-- app_private.refunds_queue_message()
+
+CREATE OR REPLACE FUNCTION app_private.refunds_queue_message()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+declare
+  v_user_id uuid;
+begin
+  select o.user_id into v_user_id from public.orders o where o.id = new.order_id;
+  perform app_private.queue_message('refund_issued', pg_catalog.format('refund_issued:%s:email', new.id),
+    v_user_id, (select p.email from public.profiles p where p.id = v_user_id), null, new.order_id, null,
+    pg_catalog.jsonb_build_object('refund_id', new.id, 'order_id', new.order_id, 'amount_cents', new.amount_cents,
+      'destination', new.destination));
+  return null;
+end;
+$function$;
 
 -- public.accept_referral(p_invitee_id uuid, p_code text)
 

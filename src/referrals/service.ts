@@ -2,7 +2,6 @@ import { signedIn } from '../auth/caller.js';
 import { normalizeEmail } from '../auth/service.js';
 import { elevateToService, type Caller, type Database } from '../db/index.js';
 import { AppError, notFound, unprocessable } from '../errors.js';
-import { enqueue } from '../outbox/repository.js';
 import * as profiles from '../profiles/repository.js';
 import * as repo from './repository.js';
 
@@ -25,7 +24,7 @@ export class ReferralService {
   /**
    * Invites a friend by email: one invitation per referrer and email (409), never yourself (any
    * address of your mailbox) or an existing customer (422), a daily limit (429). The email is
-   * queued in the outbox for the notifications worker, in the same transaction.
+   * queued in the message log by the referral's insert trigger, in the same transaction.
    */
   async invite(caller: Caller, emailInput: string): Promise<repo.Referral & { invite_url: string }> {
     const userId = signedIn(caller);
@@ -44,16 +43,7 @@ export class ReferralService {
         const retryAfter = Math.max(1, recent.retry_after);
         throw new AppError(429, 'rate_limited', `At most ${this.settings.invitesPerDay} invitations a day`, { retry_after: retryAfter }, { 'retry-after': String(retryAfter) });
       }
-      const inviteUrl = this.inviteUrl(me.referral_code);
-      await enqueue(tx, 'referral.invitation', {
-        referral_id: invitation.id,
-        to: email,
-        referrer_name: me.full_name,
-        referral_code: me.referral_code,
-        invite_url: inviteUrl,
-        reward_credits: invitation.reward_credits,
-      });
-      return { ...invitation, invite_url: inviteUrl };
+      return { ...invitation, invite_url: this.inviteUrl(me.referral_code) };
     });
   }
 

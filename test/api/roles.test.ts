@@ -164,6 +164,14 @@ describe.each(engines)('roles as README.md documents them, on %s', (engine) => {
     },
     'POST /api/admin/reviews/:id/feature': { request: async (_, owner) => ({ method: 'POST', url: `/api/admin/reviews/${await reviewOf(owner)}/feature` }) },
     'POST /api/admin/reviews/:id/unfeature': { request: async (_, owner) => ({ method: 'POST', url: `/api/admin/reviews/${await reviewOf(owner)}/unfeature` }) },
+    'GET /api/admin/messages': { request: async () => ({ method: 'GET', url: '/api/admin/messages?status=pending' }) },
+    // A pending message: admins get 409 (only failed ones are retried), the rest 403.
+    'POST /api/admin/messages/:id/retry': {
+      request: async (_, owner) => {
+        const { rows } = await t.db.query<{ id: string }>('select id from public.messages where user_id = $1 limit 1', [owner.id]);
+        return { method: 'POST', url: `/api/admin/messages/${rows[0]!.id}/retry` };
+      },
+    },
     'GET /api/admin/staff': { request: async () => ({ method: 'GET', url: '/api/admin/staff' }) },
     'POST /api/admin/staff': { request: async () => ({ method: 'POST', url: '/api/admin/staff', payload: { email: uniqueEmail('probe'), role: 'operator' } }) },
     'DELETE /api/admin/staff/:email': {

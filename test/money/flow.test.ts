@@ -358,11 +358,11 @@ describe.each(engines)('money: the offline flow on %s', (engine) => {
     const code = (await t.app.inject({ method: 'GET', url: '/api/referrals', headers: bearer(r.token) })).json().referral_code;
     expect(referral).toMatchObject({ invitee_email: friend, status: 'pending', reward_credits: REWARD, referral_code: code });
     expect(referral.invite_url).toBe(`${t.config.publicUrl}/signup?ref=${code}`);
-    const { rows: queued } = await t.db.query<{ payload: Record<string, unknown> }>(
-      "select payload from app_private.outbox where topic = 'referral.invitation' and payload->>'referral_id' = $1",
+    const { rows: queued } = await t.db.query<{ recipient: string; data: Record<string, unknown> }>(
+      "select recipient, data from public.messages where kind = 'referral_invitation' and data->>'referral_id' = $1",
       [referral.id],
     );
-    expect(queued).toEqual([{ payload: expect.objectContaining({ to: friend, referral_code: code, invite_url: referral.invite_url }) }]);
+    expect(queued).toEqual([{ recipient: friend, data: expect.objectContaining({ referral_code: code, invite_path: `/signup?ref=${code}` }) }]);
 
     const post = (email: string) => t.app.inject({ method: 'POST', url: '/api/referrals', headers: bearer(r.token), payload: { email } });
     const twice = await post(friend);
@@ -389,7 +389,7 @@ describe.each(engines)('money: the offline flow on %s', (engine) => {
     expect(list.invitations).toHaveLength(2 * INVITES_PER_DAY);
     expect(list.invitations.filter((i: { status: string }) => i.status === 'pending')).toHaveLength(INVITES_PER_DAY);
     expect(list.invitations.filter((i: { status: string }) => i.status === 'accepted')).toHaveLength(INVITES_PER_DAY);
-    const { rows: outbox } = await t.db.query("select 1 from app_private.outbox where topic = 'referral.invitation' and payload->>'referral_code' = $1", [code]);
+    const { rows: outbox } = await t.db.query("select 1 from public.messages where kind = 'referral_invitation' and data->>'referral_code' = $1", [code]);
     expect(outbox).toHaveLength(INVITES_PER_DAY); // refused invitations queued nothing
     expect(await balance(t, r.id)).toBe(INVITES_PER_DAY * REWARD);
 

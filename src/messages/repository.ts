@@ -1,0 +1,123 @@
+import type { Caller, Database, Queryable } from '../db/index.js';
+import type { BusinessContact, Channel, MessageKind } from './types.js';
+
+export const MESSAGE_STATUSES = ['pending', 'sending', 'sent', 'failed', 'cancelled', 'skipped'] as const;
+export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
+
+/** A message claimed by a worker: its row plus what the renderer needs to know now. */
+export interface ClaimedMessage {
+  id: string;
+  kind: MessageKind;
+  channel: Channel;
+  recipient: string;
+  user_id: string | null;
+  booking_id: string | null;
+  order_id: string | null;
+  /** This claim's attempt number: the fence of markSent/markUnsent (a retaken claim has a higher one). */
+  attempts: number;
+  data: Record<string, unknown>;
+  /** The booking as it is at send time (null when the message is not about one). */
+  booking: Record<string, unknown> | null;
+}
+
+/**
+ * A reminder whose moment passed while no worker ran goes out late only while its session has not
+ * started (and the booking is still live); the others are skipped.
+ */
+export async function skipStaleReminders(tx: Queryable): Promise<number> {
+  const { rowCount } = await tx.query(
+    `update public.messages m set status = 'skipped', last_error = 'the session had started (or ended) before the reminder could go out'
+       from public.bookings b
+      where b.id = m.booking_id and m.kind = 'reminder' and m.status = 'pending' and m.send_after <= now()
+        and (b.date_time <= now() or b.status not in ('scheduled', 'confirmed'))`,
+  );
+  return rowCount;
+}
+
+/**
+ * Claims up to `limit` due messages: pending ones whose time has come, and ones whose claim's lease
+ * ran out (a worker died while sending). The claim is a status change under the row lock and
+ * SKIP LOCKED, so two workers never hold one message; `send_after` becomes the lease's end.
+ */
+export async function claimDue(tx: Queryable, limit: number, leaseSeconds: number): Promise<ClaimedMessage[]> {
+  const { rows } = await tx.query<ClaimedMessage>(
+    `with due as (
+       select m.id from public.messages m
+        where m.status in ('pending', 'sending') and m.send_after <= now()
+        order by m.send_after, m.id
+        limit $1
+        for update skip locked
+     )
+     update public.messages m
+        set status = 'sending', attempts = m.attempts + 1, send_after = now() + make_interval(secs => $2)
+       from due
+      where m.id = due.id
+     returning m.id, m.kind, m.channel, m.recipient, m.user_id, m.booking_id, m.order_id, m.attempts, m.data,
+               (select to_jsonb(b) - 'notes' from public.bookings b where b.id = m.booking_id) as booking`,
+    [limit, leaseSeconds],
+  );
+  return rows;
+}
+
+/** Records a send; false when this claim was lost (its lease ran out and another worker retook it). */
+export async function markSent(tx: Queryable, id: string, attempt: number, providerId: string): Promise<boolean> {
+  const { rowCount } = await tx.query(
+    `update public.messages set status = 'sent', provider_id = $3, sent_at = now(), last_error = null
+      where id = $1 and status = 'sending' and attempts = $2`,
+    [id, attempt, providerId],
+  );
+  return rowCount === 1;
+}
+
+/** A message with nothing to send on its channel (e.g. a kind that has no text). */
+export async function markSkipped(tx: Queryable, id: string, attempt: number, reason: string): Promise<boolean> {
+  const { rowCount } = await tx.query(
+    `update public.messages set status = 'skipped', last_error = $3 where id = $1 and status = 'sending' and attempts = $2`,
+    [id, attempt, reason],
+  );
+  return rowCount === 1;
+}
+
+/** A failed attempt: pending again after `retryInSeconds`, or `failed` when it was the last one allowed. */
+export async function markUnsent(tx: Queryable, id: string, attempt: number, error: string, retryInSeconds: number | null): Promise<boolean> {
+  const { rowCount } = await tx.query(
+    `update public.messages
+        set status = case when $4::float8 is null then 'failed' else 'pending' end,
+            send_after = case when $4::float8 is null then send_after else now() + make_interval(secs => $4::float8) end,
+            last_error = left($3, 2000)
+      where id = $1 and status = 'sending' and attempts = $2`,
+    [id, attempt, error, retryInSeconds],
+  );
+  return rowCount === 1;
+}
+
+/** The business as messages name it. Name, phone and address are read when settings carry them. */
+export async function businessContact(tx: Queryable, publicUrl: string): Promise<BusinessContact> {
+  const { rows } = await tx.query<{ s: Record<string, unknown> }>('select to_jsonb(s) as s from public.business_settings s where s.id');
+  const s = rows[0]?.s ?? {};
+  const text = (key: string): string | null => (typeof s[key] === 'string' && s[key] !== '' ? (s[key] as string) : null);
+  return {
+    name: text('business_name') ?? 'Recovery Machine',
+    phone: text('business_phone'),
+    address: text('business_address'),
+    timezone: text('timezone') ?? 'UTC',
+    publicUrl,
+  };
+}
+
+/** The admin list as the response body (JSON text). */
+export function listMessagesJson(db: Database, caller: Caller, filter: { status?: string; kind?: string; limit: number; offset: number }): Promise<string> {
+  return db.callText(caller, 'api.admin_messages', [filter.status ?? null, filter.kind ?? null, filter.limit, filter.offset]);
+}
+
+export interface RetriedMessage {
+  id: string;
+  kind: MessageKind;
+  status: MessageStatus;
+  attempts: number;
+  send_after: string;
+}
+
+export function retryMessage(db: Database, caller: Caller, id: string): Promise<RetriedMessage> {
+  return db.call<RetriedMessage>(caller, 'api.retry_message', [id]);
+}
