@@ -5,9 +5,12 @@ import { CatalogService } from './catalog/service.js';
 import type { Config } from './config.js';
 import { CreditService } from './credits/service.js';
 import { CustomerService } from './customers/service.js';
-import { MemoryMailer, MemorySms, plainRender } from './jobs/fallbacks.js';
 import { MessageWorker, type MessagePorts } from './jobs/worker.js';
 import { MessageService } from './messages/service.js';
+import { compose } from './messages/compose.js';
+import { createRenderer } from './messages/render.js';
+import { createMailer } from './messages/transports/mail.js';
+import { createSmsSender } from './messages/transports/sms.js';
 import type { Database } from './db/index.js';
 import type { PaymentProvider } from './orders/payment-provider.js';
 import { OrderService } from './orders/service.js';
@@ -63,6 +66,7 @@ export function buildServices(config: Config, db: Database, overrides: ServiceOv
   const paymentProvider = overrides.paymentProvider ?? createPaymentProvider(config);
   const orders = new OrderService(db, paymentProvider);
   const reviewLinks = new ReviewLinks({ secret: config.jwtSecret, publicUrl: config.publicUrl });
+  const notifications = new NotificationService(db, { secret: config.jwtSecret, smsEnabled: config.sms.provider !== 'off' });
   return {
     auth: new AuthService(db, tokens, { refreshTokenTtl: config.refreshTokenTtl, rateLimitPerMinute: config.authRateLimitPerMinute }),
     profiles: new ProfileService(db),
@@ -78,9 +82,9 @@ export function buildServices(config: Config, db: Database, overrides: ServiceOv
     referrals: new ReferralService(db, { publicUrl: config.publicUrl, invitesPerDay: config.referralInvitesPerDay }),
     reviewLinks,
     reviews: new ReviewService(db, reviewLinks, config.publicUrl),
-    notifications: new NotificationService(db, { secret: config.jwtSecret, smsEnabled: config.sms.provider !== 'off' }),
+    notifications,
     messages: new MessageService(db),
-    messageWorker: new MessageWorker(db, overrides.messagePorts ?? defaultMessagePorts(), {
+    messageWorker: new MessageWorker(db, overrides.messagePorts ?? messagePorts(config, notifications, reviewLinks), {
       maxAttempts: config.messages.maxAttempts,
       retryBaseSeconds: config.messages.retrySeconds,
       leaseSeconds: config.messages.leaseSeconds,
@@ -91,7 +95,17 @@ export function buildServices(config: Config, db: Database, overrides: ServiceOv
   };
 }
 
-/** Until the real renderer and transports are wired in: messages rendered plainly and recorded, not sent. */
-function defaultMessagePorts(): MessagePorts {
-  return { render: plainRender, mailer: new MemoryMailer(), sms: new MemorySms() };
+/**
+ * What the worker sends through: each kind's data composed at send time (links signed then), the
+ * renderer, SMTP or `.eml` files (DATA_DIR/mail), Twilio or the fake text log, and the customer's
+ * preferences asked right before each send.
+ */
+function messagePorts(config: Config, notifications: NotificationService, reviewLinks: ReviewLinks): MessagePorts {
+  return {
+    render: createRenderer({ secret: config.jwtSecret }),
+    mailer: createMailer(config.mail, config.dataDir),
+    sms: createSmsSender(config.sms, config.dataDir),
+    compose: (message) => compose(message, { publicUrl: config.publicUrl, reviewLinks }),
+    mayDeliver: (m) => notifications.mayDeliver(m),
+  };
 }

@@ -1,12 +1,16 @@
 import { SERVICE_ROLE, type Database } from '../db/index.js';
 import * as repo from '../messages/repository.js';
-import type { BusinessContact, Mailer, MessageToSend, RenderMessage, SmsSender } from '../messages/types.js';
+import type { BusinessContact, Channel, Mailer, MessageKind, MessageToSend, RenderMessage, SmsSender } from '../messages/types.js';
 
 /** What the worker sends through (real transports in the server, in-memory ones in tests). */
 export interface MessagePorts {
   render: RenderMessage;
   mailer: Mailer;
   sms: SmsSender;
+  /** The data a kind renders from, at send time (src/messages/compose.ts); absent: the row's data as it is. */
+  compose?: (message: repo.ClaimedMessage) => Promise<MessageToSend>;
+  /** Preferences, STOP and opt-outs, asked right before sending (NotificationService.mayDeliver); absent: always. */
+  mayDeliver?: (m: { userId: string | null; kind: MessageKind; channel: Channel; to: string }) => Promise<boolean>;
 }
 
 export interface WorkerSettings {
@@ -73,7 +77,12 @@ export class MessageWorker {
     const attempt = message.attempts;
     let providerId: string;
     try {
-      const rendered = this.ports.render(toSend(message), business);
+      if (this.ports.mayDeliver && !(await this.ports.mayDeliver({ userId: message.user_id, kind: message.kind, channel: message.channel, to: message.recipient }))) {
+        await this.db.asCaller(SERVICE_ROLE, (tx) => repo.markSkipped(tx, message.id, attempt, 'the customer does not want this message'));
+        return 'skipped';
+      }
+      const composed = this.ports.compose ? await this.ports.compose(message) : toSend(message);
+      const rendered = this.ports.render(composed, business);
       if (message.channel === 'sms') {
         if (!rendered.sms) {
           await this.db.asCaller(SERVICE_ROLE, (tx) => repo.markSkipped(tx, message.id, attempt, `${message.kind} has no text message`));

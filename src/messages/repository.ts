@@ -18,6 +18,11 @@ export interface ClaimedMessage {
   data: Record<string, unknown>;
   /** The booking as it is at send time (null when the message is not about one). */
   booking: Record<string, unknown> | null;
+  /** The order as it is at send time (the message's, else its booking's), without staff flags. */
+  order: Record<string, unknown> | null;
+  /** The recipient customer's name, and the catalog's name of the booking's service. */
+  customer_name: string | null;
+  service_name: string | null;
 }
 
 /**
@@ -53,7 +58,11 @@ export async function claimDue(tx: Queryable, limit: number, leaseSeconds: numbe
        from due
       where m.id = due.id
      returning m.id, m.kind, m.channel, m.recipient, m.user_id, m.booking_id, m.order_id, m.attempts, m.data,
-               (select to_jsonb(b) - 'notes' from public.bookings b where b.id = m.booking_id) as booking`,
+               (select to_jsonb(b) - 'notes' from public.bookings b where b.id = m.booking_id) as booking,
+               (select to_jsonb(o) from public.orders o
+                 where o.id = coalesce(m.order_id, (select b.order_id from public.bookings b where b.id = m.booking_id))) as "order",
+               (select p.full_name from public.profiles p where p.id = m.user_id) as customer_name,
+               (select s.name from public.bookings b join public.services s on s.key = b.service_type where b.id = m.booking_id) as service_name`,
     [limit, leaseSeconds],
   );
   return rows;

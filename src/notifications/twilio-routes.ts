@@ -1,5 +1,4 @@
 import type { FastifyInstance } from 'fastify';
-import { Type } from 'typebox';
 import { AppError } from '../errors.js';
 import { errors } from '../http/schemas.js';
 import { contentResponse } from '../http/openapi.js';

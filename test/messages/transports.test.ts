@@ -3,12 +3,12 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { createRenderer } from '../../src/messages/render.js';
 import { createMailer, FileMailer, SmtpMailer } from '../../src/messages/transports/mail.js';
 import { createSmsSender, FakeSms, OffSms, TwilioError, TwilioSms } from '../../src/messages/transports/sms.js';
+import { smtpServer } from '../helpers/smtp.js';
 import type { BusinessContact, RenderedEmail } from '../../src/messages/types.js';
 
 const business: BusinessContact = { name: 'Recovery Machine', phone: '+1 310 555 0100', address: '1 Ocean Ave', timezone: 'America/Los_Angeles', publicUrl: 'https://rm.example.com' };
@@ -18,33 +18,6 @@ const session = { service_type: 'cold_plunge', service_name: 'Cold Plunge', star
 
 function email(kind: 'booking_confirmed' | 'reminder' = 'booking_confirmed'): RenderedEmail {
   return render({ id: 'm1', kind, channel: 'email', to: 'ann@example.com', bookingId: BOOKING, orderId: null, userId: '6f1c8f0e-8a43-4f7e-9c5e-222222222222', data: session }, business).email;
-}
-
-/** An SMTP server in this process that keeps what it receives. */
-async function smtpServer(auth?: { user: string; pass: string }) {
-  const received: { from: string; to: string[]; raw: string }[] = [];
-  const server = new SMTPServer({
-    disabledCommands: auth ? [] : ['AUTH'],
-    authOptional: !auth,
-    allowInsecureAuth: true,
-    hideSTARTTLS: true,
-    logger: false,
-    onAuth(a, _session, callback) {
-      if (auth && a.username === auth.user && a.password === auth.pass) callback(null, { user: a.username });
-      else callback(new Error('Invalid username or password'));
-    },
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        received.push({ from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks).toString('utf8') });
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.server.address() as AddressInfo).port;
-  return { received, port, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
 
 /** The unfolded header block of a raw message. */
