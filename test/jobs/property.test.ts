@@ -1,0 +1,322 @@
+import fc from 'fast-check';
+import type { LightMyRequestResponse } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { buildApp } from '../../src/app.js';
+import type { App } from '../../src/http/types.js';
+import { MemoryMailer, MemorySms, plainRender } from '../../src/jobs/fallbacks.js';
+import { MessageWorker, type WorkerSettings } from '../../src/jobs/worker.js';
+import { PaymentProviderError, type RefundDone, type RefundRequest } from '../../src/orders/payment-provider.js';
+import { FakeProvider } from '../../src/payments/fake.js';
+import { buildServices } from '../../src/services.js';
+import { ADDRESS, bearer, errorCode, signupStaff, startApp, type SignedUp, type TestApp } from '../helpers/app.js';
+import { engines } from '../helpers/db.js';
+import { asReplica } from '../helpers/factories.js';
+import { cardRefundIds, expectOwnCreditEcho, makeCustomer, makeSlot, type Customer } from '../money/support.js';
+
+// Several requests per step on two shared cores: allow headroom.
+vi.setConfig({ testTimeout: 60_000 });
+
+const settings: WorkerSettings = { maxAttempts: 3, retryBaseSeconds: 10, leaseSeconds: 60, pollMs: 50, batchSize: 25, publicUrl: 'http://test.local' };
+
+/** The offline provider, unreachable for card refunds while `down` is set. */
+class SwitchableProvider extends FakeProvider {
+  down = false;
+  override async refund(request: RefundRequest): Promise<RefundDone> {
+    if (this.down) throw new PaymentProviderError('Bolt is unreachable');
+    return super.refund(request);
+  }
+}
+
+type By = 'customer' | 'operator';
+
+/**
+ * What happens to one of the run's bookings (`which`, modulo how many there are). `elapse` moves
+ * time forward to a few hours before the session (`near`, inside the cancellation window) or past
+ * its start (`started`); `complete` first lets a confirmed session start.
+ */
+type Action =
+  | { kind: 'book'; who: number; thenPay: boolean }
+  | { kind: 'pay' | 'confirm' | 'complete'; which: number }
+  | { kind: 'reschedule'; which: number; back: boolean; by: By }
+  | { kind: 'cancel'; which: number; by: By; providerDown: boolean }
+  | { kind: 'elapse'; which: number; to: 'near' | 'started' };
+
+const by = fc.oneof({ weight: 3, arbitrary: fc.constant<By>('customer') }, { weight: 1, arbitrary: fc.constant<By>('operator') });
+const action: fc.Arbitrary<Action> = fc.oneof(
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('book' as const), who: fc.nat(), thenPay: fc.boolean() }) },
+  { weight: 5, arbitrary: fc.record({ kind: fc.constantFrom('pay' as const, 'confirm' as const, 'complete' as const), which: fc.nat() }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('reschedule' as const), which: fc.nat(), back: fc.boolean(), by }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('cancel' as const),
+      which: fc.nat(),
+      by,
+      providerDown: fc.oneof({ weight: 3, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
+    }),
+  },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('elapse' as const), which: fc.nat(), to: fc.constantFrom('near' as const, 'started' as const) }) },
+);
+
+type BookingStatus = 'scheduled' | 'confirmed' | 'cancelled' | 'completed';
+
+interface ModelBooking {
+  id: string;
+  orderId: string;
+  customer: Customer;
+  checkoutUrl: string;
+  status: BookingStatus;
+  orderStatus: 'pending' | 'paid' | 'failed' | 'refunded';
+  /** Where the session is in time: days ahead, a few hours ahead, or started. */
+  when: 'far' | 'near' | 'started';
+  /** The slots it has been at, current last. */
+  slots: string[];
+  confirmed: boolean;
+  /** Reminder rows made: one per offset each time the booking came to a time. */
+  reminderRowsMade: number;
+  rescheduled: number;
+  /** Card refunds the provider made. */
+  refunds: number;
+}
+
+interface Row {
+  id: string;
+  kind: string;
+  status: string;
+  /** The booking, or for order messages (receipt, refund_issued) the order. */
+  subject: string;
+  recipient: string;
+}
+
+const active = (b: ModelBooking) => b.status === 'scheduled' || b.status === 'confirmed';
+
+describe.each(engines)('messages follow the table for random booking histories, on %s', (engine) => {
+  let t: TestApp;
+  let app: App;
+  let provider: SwitchableProvider;
+  let operator: SignedUp;
+  let offsets: number;
+  let timeShift = 0;
+
+  beforeAll(async () => {
+    t = await startApp(engine, { WORKER: 'off' });
+    provider = new SwitchableProvider(t.config.publicUrl, t.config.payments.signingSecret);
+    app = await buildApp({ config: t.config, db: t.db, logger: false, services: buildServices(t.config, t.db, { paymentProvider: provider }) });
+    await app.ready();
+    operator = await signupStaff(t, 'operator');
+    const { rows } = await t.db.query<{ n: number }>('select cardinality(reminder_offsets_minutes) as n from public.business_settings where id');
+    offsets = rows[0]!.n;
+  });
+  afterAll(async () => {
+    await app?.close();
+    await t?.close();
+  });
+
+  const post = (url: string, who: { token: string }, payload?: object): Promise<LightMyRequestResponse> =>
+    app.inject({ method: 'POST', url, headers: bearer(who.token), ...(payload ? { payload } : {}) });
+
+  /** Moves a session's start without any trigger seeing it: time passing, not a reschedule. */
+  const moveSessionTo = (id: string, minutesFromNow: number) =>
+    asReplica(t.db, (tx) => tx.query('update public.bookings set date_time = now() + make_interval(mins => $2) where id = $1', [id, minutesFromNow]));
+
+  async function run(actions: Action[]): Promise<void> {
+    const customers = [await makeCustomer(t), await makeCustomer(t)];
+    const bookings: ModelBooking[] = [];
+
+    for (const [step, a] of actions.entries()) {
+      const at = `step ${step} ${JSON.stringify(a)}`;
+      if (a.kind === 'book') {
+        const c = customers[a.who % customers.length]!;
+        const slotId = await makeSlot(t);
+        const res = await post('/api/bookings', c, { slot_id: slotId, service_type: 'cold_plunge', address: ADDRESS });
+        expect(res.statusCode, `${at} ${res.body}`).toBe(201);
+        const body = res.json();
+        expect([body.booking.status, body.order.status], at).toEqual(['scheduled', 'pending']);
+        const b: ModelBooking = {
+          id: body.booking.id,
+          orderId: body.order.id,
+          customer: c,
+          checkoutUrl: body.checkout.url,
+          status: 'scheduled',
+          orderStatus: 'pending',
+          when: 'far',
+          slots: [slotId],
+          confirmed: false,
+          reminderRowsMade: offsets,
+          rescheduled: 0,
+          refunds: 0,
+        };
+        bookings.push(b);
+        if (a.thenPay) await pay(b, at);
+        continue;
+      }
+      const b = bookings.length === 0 ? undefined : bookings[a.which % bookings.length];
+      if (!b) continue;
+      switch (a.kind) {
+        case 'pay':
+          await pay(b, at);
+          break;
+        case 'confirm': {
+          const res = await post(`/api/admin/bookings/${b.id}/confirm`, operator);
+          if (active(b)) {
+            expect(res.statusCode, `${at} ${res.body}`).toBe(200);
+            b.status = 'confirmed';
+            b.confirmed = true;
+          } else {
+            expect([res.statusCode, errorCode(res)], at).toEqual([409, 'invalid_transition']);
+          }
+          break;
+        }
+        case 'reschedule': {
+          // Back to the slot it came from (that time's reminders are cancelled rows, which step aside), or a fresh one.
+          const to = a.back && b.slots.length > 1 ? b.slots.at(-2)! : await makeSlot(t);
+          const res = await post(`/api/bookings/${b.id}/reschedule`, a.by === 'customer' ? b.customer : operator, { slot_id: to });
+          if (!active(b)) {
+            expect([res.statusCode, errorCode(res)], at).toEqual([409, 'invalid_transition']);
+          } else if (a.by === 'customer' && b.when !== 'far') {
+            expect([res.statusCode, errorCode(res)], at).toEqual([422, 'cancellation_window_passed']);
+          } else {
+            expect(res.statusCode, `${at} ${res.body}`).toBe(200);
+            b.slots.push(to);
+            b.when = 'far';
+            b.rescheduled++;
+            b.reminderRowsMade += offsets;
+          }
+          break;
+        }
+        case 'cancel': {
+          provider.down = a.providerDown;
+          const res = await post(`/api/bookings/${b.id}/cancel`, a.by === 'customer' ? b.customer : operator).finally(() => {
+            provider.down = false;
+          });
+          if (!active(b)) {
+            expect([res.statusCode, errorCode(res)], at).toEqual([409, 'invalid_transition']);
+          } else if (a.by === 'customer' && b.when !== 'far') {
+            expect([res.statusCode, errorCode(res)], at).toEqual([422, 'cancellation_window_passed']);
+          } else {
+            expect(res.statusCode, `${at} ${res.body}`).toBe(200);
+            b.status = 'cancelled';
+            if (b.orderStatus === 'pending') b.orderStatus = 'failed';
+            // A customer's cancel refunds the card (the default setting) when the provider answers;
+            // otherwise, and when an operator cancels, the order waits on the staff's refund list.
+            else if (b.orderStatus === 'paid' && a.by === 'customer' && !a.providerDown) {
+              b.orderStatus = 'refunded';
+              b.refunds++;
+            }
+            expect(res.json().money.order_status, at).toBe(b.orderStatus);
+          }
+          break;
+        }
+        case 'elapse': {
+          if (!active(b) || b.when === 'started' || (b.when === 'near' && a.to === 'near')) break;
+          b.when = a.to;
+          await moveSessionTo(b.id, a.to === 'near' ? 300 + timeShift++ : -(120 + timeShift++));
+          break;
+        }
+        case 'complete': {
+          if (b.status === 'confirmed' && b.when !== 'started') {
+            b.when = 'started';
+            await moveSessionTo(b.id, -(120 + timeShift++));
+          }
+          const res = await post(`/api/admin/bookings/${b.id}/complete`, operator);
+          if (b.status === 'confirmed' || b.status === 'completed') {
+            expect(res.statusCode, `${at} ${res.body}`).toBe(200);
+            b.status = 'completed';
+          } else {
+            expect([res.statusCode, errorCode(res)], at).toEqual([409, 'invalid_transition']);
+          }
+          break;
+        }
+      }
+    }
+
+    // The fake's card-refund webhooks arrive after the cancel: let them land before counting.
+    for (const b of bookings) {
+      const ids = await cardRefundIds(t, b.orderId);
+      expect(ids, `card refunds of ${b.orderId}`).toHaveLength(b.refunds);
+      for (const id of ids) await expectOwnCreditEcho(t, `credit:${id}`);
+    }
+
+    // What the table implies, as sorted `kind:subject:status` strings.
+    const expected: string[] = [];
+    for (const b of bookings) {
+      const add = (kind: string, subject: string, status: string, n = 1) => {
+        for (let i = 0; i < n; i++) expected.push(`${kind}:${subject}:${status}`);
+      };
+      add('booking_received', b.id, 'pending');
+      if (b.confirmed) add('booking_confirmed', b.id, 'pending');
+      if (b.orderStatus === 'paid' || b.orderStatus === 'refunded') add('receipt', b.orderId, 'pending');
+      // The current time's reminders live on while the booking does; every earlier one was dropped.
+      const live = active(b) ? offsets : 0;
+      add('reminder', b.id, 'pending', live);
+      add('reminder', b.id, 'cancelled', b.reminderRowsMade - live);
+      add('booking_rescheduled', b.id, 'pending', b.rescheduled);
+      if (b.status === 'cancelled') add('booking_cancelled', b.id, 'pending');
+      add('refund_issued', b.orderId, 'pending', b.refunds);
+      if (b.status === 'completed') add('review_request', b.id, 'pending');
+    }
+    expected.sort();
+
+    const rows = await messagesOf(bookings);
+    expect(rows.map((r) => `${r.kind}:${r.subject}:${r.status}`).sort()).toEqual(expected);
+    const recipients = new Map(bookings.flatMap((b) => [[b.id, b.customer.email] as const, [b.orderId, b.customer.email] as const]));
+    for (const r of rows) expect(r.recipient, `${r.kind} ${r.subject}`).toBe(recipients.get(r.subject));
+
+    // Every live message made due (as time passing would) and the worker drained: each goes out
+    // once under its own id, except the reminders of sessions that have started (skipped); the
+    // cancelled never; and a second drain sends nothing.
+    const live = rows.filter((r) => r.status === 'pending');
+    const started = new Set(bookings.filter((b) => b.when === 'started').map((b) => b.id));
+    const willSkip = (r: Row) => r.kind === 'reminder' && started.has(r.subject);
+    await t.db.query("update public.messages set send_after = now() - interval '1 second' where id = any($1::uuid[])", [live.map((r) => r.id)]);
+    const mailer = new MemoryMailer();
+    const worker = new MessageWorker(t.db, { render: plainRender, mailer, sms: new MemorySms() }, settings);
+    await worker.drain();
+    expect(await worker.drain()).toEqual({ sent: 0, retrying: 0, failed: 0, skipped: 0 });
+
+    const mine = new Map(rows.map((r) => [r.id, r]));
+    const sent = mailer.sent.filter((s) => mine.has(s.idempotencyKey));
+    expect(sent.map((s) => s.idempotencyKey).sort(), 'sent once each').toEqual(live.filter((r) => !willSkip(r)).map((r) => r.id).sort());
+    for (const s of sent) {
+      const row = mine.get(s.idempotencyKey)!;
+      expect([s.email.to, s.email.headers['X-Message-Kind']]).toEqual([row.recipient, row.kind]);
+    }
+    const after = await messagesOf(bookings);
+    expect(after.map((r) => `${r.id}:${r.status}`).sort()).toEqual(
+      rows.map((r) => `${r.id}:${r.status === 'cancelled' ? 'cancelled' : willSkip(r) ? 'skipped' : 'sent'}`).sort(),
+    );
+  }
+
+  async function pay(b: ModelBooking, at: string): Promise<void> {
+    const res = await app.inject({ method: 'POST', url: `${new URL(b.checkoutUrl).pathname}/approve` });
+    if (b.orderStatus !== 'pending') {
+      expect([res.statusCode, errorCode(res)], at).toEqual([409, 'checkout_closed']);
+      return;
+    }
+    expect(res.statusCode, `${at} ${res.body}`).toBe(200);
+    b.orderStatus = 'paid';
+    if (b.status === 'scheduled') b.status = 'confirmed';
+    if (b.status === 'confirmed') b.confirmed = true;
+  }
+
+  async function messagesOf(bookings: ModelBooking[]): Promise<Row[]> {
+    const { rows } = await t.db.query<Row>(
+      `select id, kind, status, coalesce(booking_id, order_id)::text as subject, recipient from public.messages
+        where booking_id = any($1::uuid[]) or order_id = any($2::uuid[])`,
+      [bookings.map((b) => b.id), bookings.map((b) => b.orderId)],
+    );
+    return rows;
+  }
+
+  it('the messages decided are those the table implies, and the worker sends each live one once', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.tuple(fc.boolean(), fc.array(action, { minLength: 1, maxLength: 10 })),
+        async ([thenPay, rest]) => {
+          await run([{ kind: 'book', who: 0, thenPay }, ...rest]);
+        },
+      ),
+      { numRuns: 25 },
+    );
+  }, 180_000);
+});
