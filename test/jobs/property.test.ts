@@ -10,7 +10,7 @@ import { FakeProvider } from '../../src/payments/fake.js';
 import { buildServices } from '../../src/services.js';
 import { ADDRESS, bearer, errorCode, signupStaff, startApp, type SignedUp, type TestApp } from '../helpers/app.js';
 import { engines } from '../helpers/db.js';
-import { asReplica } from '../helpers/factories.js';
+import { asReplica, giveCredits } from '../helpers/factories.js';
 import { cardRefundIds, expectOwnCreditEcho, makeCustomer, makeSlot, type Customer } from '../money/support.js';
 
 // Several requests per step on two shared cores: allow headroom.
@@ -27,7 +27,7 @@ class SwitchableProvider extends FakeProvider {
   }
 }
 
-type By = 'customer' | 'operator';
+type By = 'customer' | 'operator' | 'admin';
 
 /**
  * What happens to one of the run's bookings (`which`, modulo how many there are). `elapse` moves
@@ -35,15 +35,19 @@ type By = 'customer' | 'operator';
  * its start (`started`); `complete` first lets a confirmed session start.
  */
 type Action =
-  | { kind: 'book'; who: number; thenPay: boolean }
+  | { kind: 'book'; who: number; thenPay: boolean; withCredits: boolean }
   | { kind: 'pay' | 'confirm' | 'complete'; which: number }
   | { kind: 'reschedule'; which: number; back: boolean; by: By }
-  | { kind: 'cancel'; which: number; by: By; providerDown: boolean }
+  | { kind: 'cancel'; which: number; by: By; refund: 'card' | 'credits' | 'none'; providerDown: boolean }
   | { kind: 'elapse'; which: number; to: 'near' | 'started' };
 
-const by = fc.oneof({ weight: 3, arbitrary: fc.constant<By>('customer') }, { weight: 1, arbitrary: fc.constant<By>('operator') });
+const by = fc.oneof(
+  { weight: 4, arbitrary: fc.constant<By>('customer') },
+  { weight: 1, arbitrary: fc.constant<By>('operator') },
+  { weight: 2, arbitrary: fc.constant<By>('admin') },
+);
 const action: fc.Arbitrary<Action> = fc.oneof(
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('book' as const), who: fc.nat(), thenPay: fc.boolean() }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('book' as const), who: fc.nat(), thenPay: fc.boolean(), withCredits: fc.boolean() }) },
   { weight: 5, arbitrary: fc.record({ kind: fc.constantFrom('pay' as const, 'confirm' as const, 'complete' as const), which: fc.nat() }) },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('reschedule' as const), which: fc.nat(), back: fc.boolean(), by }) },
   {
@@ -52,6 +56,7 @@ const action: fc.Arbitrary<Action> = fc.oneof(
       kind: fc.constant('cancel' as const),
       which: fc.nat(),
       by,
+      refund: fc.constantFrom('card' as const, 'credits' as const, 'none' as const),
       providerDown: fc.oneof({ weight: 3, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
     }),
   },
@@ -64,18 +69,22 @@ interface ModelBooking {
   id: string;
   orderId: string;
   customer: Customer;
-  checkoutUrl: string;
+  /** Null when credits paid it all. */
+  checkoutUrl: string | null;
+  paidWithCredits: boolean;
   status: BookingStatus;
   orderStatus: 'pending' | 'paid' | 'failed' | 'refunded';
   /** Where the session is in time: days ahead, a few hours ahead, or started. */
   when: 'far' | 'near' | 'started';
   /** The slots it has been at, current last. */
   slots: string[];
+  /** Made awaiting payment (booking_received) or paid in full with credits (confirmed at once). */
+  received: boolean;
   confirmed: boolean;
   /** Reminder rows made: one per offset each time the booking came to a time. */
   reminderRowsMade: number;
   rescheduled: number;
-  /** Card refunds the provider made. */
+  /** Refunds made (to the card or as credits). */
   refunds: number;
 }
 
@@ -95,6 +104,7 @@ describe.each(engines)('messages follow the table for random booking histories, 
   let app: App;
   let provider: SwitchableProvider;
   let operator: SignedUp;
+  let admin: SignedUp;
   let offsets: number;
   let timeShift = 0;
 
@@ -104,6 +114,7 @@ describe.each(engines)('messages follow the table for random booking histories, 
     app = await buildApp({ config: t.config, db: t.db, logger: false, services: buildServices(t.config, t.db, { paymentProvider: provider }) });
     await app.ready();
     operator = await signupStaff(t, 'operator');
+    admin = await signupStaff(t, 'admin');
     const { rows } = await t.db.query<{ n: number }>('select cardinality(reminder_offsets_minutes) as n from public.business_settings where id');
     offsets = rows[0]!.n;
   });
@@ -121,6 +132,8 @@ describe.each(engines)('messages follow the table for random booking histories, 
 
   async function run(actions: Action[]): Promise<void> {
     const customers = [await makeCustomer(t), await makeCustomer(t)];
+    // Enough credits to pay any booking in full.
+    for (const c of customers) await giveCredits(t.db, c.id, 100_000);
     const bookings: ModelBooking[] = [];
 
     for (const [step, a] of actions.entries()) {
@@ -128,20 +141,22 @@ describe.each(engines)('messages follow the table for random booking histories, 
       if (a.kind === 'book') {
         const c = customers[a.who % customers.length]!;
         const slotId = await makeSlot(t);
-        const res = await post('/api/bookings', c, { slot_id: slotId, service_type: 'cold_plunge', address: ADDRESS });
+        const res = await post('/api/bookings', c, { slot_id: slotId, service_type: 'cold_plunge', address: ADDRESS, ...(a.withCredits ? { use_credits: 'all' } : {}) });
         expect(res.statusCode, `${at} ${res.body}`).toBe(201);
         const body = res.json();
-        expect([body.booking.status, body.order.status], at).toEqual(['scheduled', 'pending']);
+        expect([body.booking.status, body.order.status], at).toEqual(a.withCredits ? ['confirmed', 'paid'] : ['scheduled', 'pending']);
         const b: ModelBooking = {
           id: body.booking.id,
           orderId: body.order.id,
           customer: c,
-          checkoutUrl: body.checkout.url,
-          status: 'scheduled',
-          orderStatus: 'pending',
+          checkoutUrl: body.checkout?.url ?? null,
+          paidWithCredits: a.withCredits,
+          status: a.withCredits ? 'confirmed' : 'scheduled',
+          orderStatus: a.withCredits ? 'paid' : 'pending',
           when: 'far',
           slots: [slotId],
-          confirmed: false,
+          received: !a.withCredits,
+          confirmed: a.withCredits,
           reminderRowsMade: offsets,
           rescheduled: 0,
           refunds: 0,
@@ -186,7 +201,7 @@ describe.each(engines)('messages follow the table for random booking histories, 
         }
         case 'cancel': {
           provider.down = a.providerDown;
-          const res = await post(`/api/bookings/${b.id}/cancel`, a.by === 'customer' ? b.customer : operator).finally(() => {
+          const res = await post(`/api/bookings/${b.id}/cancel`, a.by === 'customer' ? b.customer : a.by === 'operator' ? operator : admin, a.by === 'admin' ? { refund: a.refund } : undefined).finally(() => {
             provider.down = false;
           });
           if (!active(b)) {
@@ -197,11 +212,17 @@ describe.each(engines)('messages follow the table for random booking histories, 
             expect(res.statusCode, `${at} ${res.body}`).toBe(200);
             b.status = 'cancelled';
             if (b.orderStatus === 'pending') b.orderStatus = 'failed';
-            // A customer's cancel refunds the card (the default setting) when the provider answers;
-            // otherwise, and when an operator cancels, the order waits on the staff's refund list.
-            else if (b.orderStatus === 'paid' && a.by === 'customer' && !a.providerDown) {
-              b.orderStatus = 'refunded';
-              b.refunds++;
+            else if (b.orderStatus === 'paid') {
+              // A customer's cancel refunds as the settings say (the card by default), an admin's as
+              // the admin says; a card refund needs the provider (the part paid in credits needs
+              // none). An operator may not refund, nor may anyone when the provider is down: the
+              // order then waits on the staff's refund list, still paid.
+              const decision = a.by === 'customer' ? 'card' : a.by === 'admin' ? a.refund : null;
+              const made = decision === 'credits' || (decision === 'card' && (b.paidWithCredits || !a.providerDown));
+              if (made) {
+                b.orderStatus = 'refunded';
+                b.refunds++;
+              }
             }
             expect(res.json().money.order_status, at).toBe(b.orderStatus);
           }
@@ -232,8 +253,9 @@ describe.each(engines)('messages follow the table for random booking histories, 
 
     // The fake's card-refund webhooks arrive after the cancel: let them land before counting.
     for (const b of bookings) {
+      const { rows: made } = await t.db.query("select id from public.refunds where order_id = $1 and status = 'completed'", [b.orderId]);
+      expect(made, `refunds of ${b.orderId}`).toHaveLength(b.refunds);
       const ids = await cardRefundIds(t, b.orderId);
-      expect(ids, `card refunds of ${b.orderId}`).toHaveLength(b.refunds);
       for (const id of ids) await expectOwnCreditEcho(t, `credit:${id}`);
     }
 
@@ -243,7 +265,7 @@ describe.each(engines)('messages follow the table for random booking histories, 
       const add = (kind: string, subject: string, status: string, n = 1) => {
         for (let i = 0; i < n; i++) expected.push(`${kind}:${subject}:${status}`);
       };
-      add('booking_received', b.id, 'pending');
+      if (b.received) add('booking_received', b.id, 'pending');
       if (b.confirmed) add('booking_confirmed', b.id, 'pending');
       if (b.orderStatus === 'paid' || b.orderStatus === 'refunded') add('receipt', b.orderId, 'pending');
       // The current time's reminders live on while the booking does; every earlier one was dropped.
@@ -288,6 +310,7 @@ describe.each(engines)('messages follow the table for random booking histories, 
   }
 
   async function pay(b: ModelBooking, at: string): Promise<void> {
+    if (!b.checkoutUrl) return; // paid with credits: nothing to pay
     const res = await app.inject({ method: 'POST', url: `${new URL(b.checkoutUrl).pathname}/approve` });
     if (b.orderStatus !== 'pending') {
       expect([res.statusCode, errorCode(res)], at).toEqual([409, 'checkout_closed']);
@@ -313,7 +336,7 @@ describe.each(engines)('messages follow the table for random booking histories, 
       fc.asyncProperty(
         fc.tuple(fc.boolean(), fc.array(action, { minLength: 1, maxLength: 10 })),
         async ([thenPay, rest]) => {
-          await run([{ kind: 'book', who: 0, thenPay }, ...rest]);
+          await run([{ kind: 'book', who: 0, thenPay, withCredits: false }, ...rest]);
         },
       ),
       { numRuns: 25 },
