@@ -37,7 +37,7 @@ type By = 'customer' | 'operator' | 'admin';
 type Action =
   | { kind: 'book'; who: number; thenPay: boolean; withCredits: boolean }
   | { kind: 'pay' | 'confirm' | 'complete'; which: number }
-  | { kind: 'reschedule'; which: number; back: boolean; by: By }
+  | { kind: 'reschedule'; which: number; to: 'fresh' | 'back' | 'soon'; by: By }
   | { kind: 'cancel'; which: number; by: By; refund: 'card' | 'credits' | 'none'; providerDown: boolean }
   | { kind: 'elapse'; which: number; to: 'near' | 'started' };
 
@@ -49,7 +49,7 @@ const by = fc.oneof(
 const action: fc.Arbitrary<Action> = fc.oneof(
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('book' as const), who: fc.nat(), thenPay: fc.boolean(), withCredits: fc.boolean() }) },
   { weight: 5, arbitrary: fc.record({ kind: fc.constantFrom('pay' as const, 'confirm' as const, 'complete' as const), which: fc.nat() }) },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('reschedule' as const), which: fc.nat(), back: fc.boolean(), by }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('reschedule' as const), which: fc.nat(), to: fc.constantFrom('fresh' as const, 'back' as const, 'soon' as const), by }) },
   {
     weight: 2,
     arbitrary: fc.record({
@@ -78,11 +78,15 @@ interface ModelBooking {
   when: 'far' | 'near' | 'started';
   /** The slots it has been at, current last. */
   slots: string[];
+  /** Whether it is at its slot's time (time passing moves the session off it in this test). */
+  atSlotTime: boolean;
   /** Made awaiting payment (booking_received) or paid in full with credits (confirmed at once). */
   received: boolean;
   confirmed: boolean;
   /** Reminder rows made: one per offset each time the booking came to a time. */
   reminderRowsMade: number;
+  /** Of those, made for its current time. */
+  currentReminders: number;
   rescheduled: number;
   /** Refunds made (to the card or as credits). */
   refunds: number;
@@ -106,6 +110,9 @@ describe.each(engines)('messages follow the table for random booking histories, 
   let operator: SignedUp;
   let admin: SignedUp;
   let offsets: number;
+  /** A slot a few hours ahead (inside the cancellation window), open to many, and the reminders a session there gets. */
+  let soon: string;
+  let soonReminders: number;
   let timeShift = 0;
 
   beforeAll(async () => {
@@ -115,8 +122,26 @@ describe.each(engines)('messages follow the table for random booking histories, 
     await app.ready();
     operator = await signupStaff(t, 'operator');
     admin = await signupStaff(t, 'admin');
-    const { rows } = await t.db.query<{ n: number }>('select cardinality(reminder_offsets_minutes) as n from public.business_settings where id');
-    offsets = rows[0]!.n;
+    const { rows } = await t.db.query<{ offsets: number[] }>('select reminder_offsets_minutes as offsets from public.business_settings where id');
+    offsets = rows[0]!.offsets.length;
+    // An hour-long slot 5 to 8 hours ahead (one that does not cross local midnight).
+    for (const minutes of [300, 390, 480]) {
+      const made = await t.db
+        .query<{ id: string }>(
+          `insert into public.availability_slots (date, start_time, end_time, max_bookings)
+           select (at at time zone tz)::date, (at at time zone tz)::time, (at at time zone tz)::time + interval '1 hour', 1000
+             from (select date_trunc('minute', now()) + make_interval(mins => $1) as at, (select timezone from public.business_settings where id) as tz) x
+           returning id`,
+          [minutes],
+        )
+        .catch(() => undefined);
+      if (made) {
+        soon = made.rows[0]!.id;
+        soonReminders = rows[0]!.offsets.filter((o) => minutes - o > 10).length;
+        break;
+      }
+    }
+    expect(soon).toBeDefined();
   });
   afterAll(async () => {
     await app?.close();
@@ -155,9 +180,11 @@ describe.each(engines)('messages follow the table for random booking histories, 
           orderStatus: a.withCredits ? 'paid' : 'pending',
           when: 'far',
           slots: [slotId],
+          atSlotTime: true,
           received: !a.withCredits,
           confirmed: a.withCredits,
           reminderRowsMade: offsets,
+          currentReminders: offsets,
           rescheduled: 0,
           refunds: 0,
         };
@@ -183,19 +210,27 @@ describe.each(engines)('messages follow the table for random booking histories, 
           break;
         }
         case 'reschedule': {
-          // Back to the slot it came from (that time's reminders are cancelled rows, which step aside), or a fresh one.
-          const to = a.back && b.slots.length > 1 ? b.slots.at(-2)! : await makeSlot(t);
-          const res = await post(`/api/bookings/${b.id}/reschedule`, a.by === 'customer' ? b.customer : operator, { slot_id: to });
+          // To a fresh slot days ahead, back to the slot it came from (that time's reminders are
+          // cancelled rows, which step aside), or to the slot a few hours ahead (some reminders' moments have passed).
+          const to = a.to === 'soon' ? soon : a.to === 'back' && b.slots.length > 1 ? b.slots.at(-2)! : await makeSlot(t);
+          const res = await post(`/api/bookings/${b.id}/reschedule`, a.by === 'customer' ? b.customer : a.by === 'operator' ? operator : admin, { slot_id: to });
+          const taken = bookings.some((x) => x !== b && x.customer === b.customer && x.status !== 'cancelled' && x.atSlotTime && x.slots.at(-1) === to);
           if (!active(b)) {
             expect([res.statusCode, errorCode(res)], at).toEqual([409, 'invalid_transition']);
           } else if (a.by === 'customer' && b.when !== 'far') {
             expect([res.statusCode, errorCode(res)], at).toEqual([422, 'cancellation_window_passed']);
+          } else if (b.slots.at(-1) === to) {
+            expect(res.statusCode, `${at} ${res.body}`).toBe(200); // already there: nothing to do
+          } else if (taken) {
+            expect([res.statusCode, errorCode(res)], at).toEqual([409, 'already_booked']);
           } else {
             expect(res.statusCode, `${at} ${res.body}`).toBe(200);
             b.slots.push(to);
-            b.when = 'far';
+            b.atSlotTime = true;
+            b.when = to === soon ? 'near' : 'far';
             b.rescheduled++;
-            b.reminderRowsMade += offsets;
+            b.currentReminders = to === soon ? soonReminders : offsets;
+            b.reminderRowsMade += b.currentReminders;
           }
           break;
         }
@@ -231,12 +266,14 @@ describe.each(engines)('messages follow the table for random booking histories, 
         case 'elapse': {
           if (!active(b) || b.when === 'started' || (b.when === 'near' && a.to === 'near')) break;
           b.when = a.to;
+          b.atSlotTime = false;
           await moveSessionTo(b.id, a.to === 'near' ? 300 + timeShift++ : -(120 + timeShift++));
           break;
         }
         case 'complete': {
           if (b.status === 'confirmed' && b.when !== 'started') {
             b.when = 'started';
+            b.atSlotTime = false;
             await moveSessionTo(b.id, -(120 + timeShift++));
           }
           const res = await post(`/api/admin/bookings/${b.id}/complete`, operator);
@@ -269,7 +306,7 @@ describe.each(engines)('messages follow the table for random booking histories, 
       if (b.confirmed) add('booking_confirmed', b.id, 'pending');
       if (b.orderStatus === 'paid' || b.orderStatus === 'refunded') add('receipt', b.orderId, 'pending');
       // The current time's reminders live on while the booking does; every earlier one was dropped.
-      const live = active(b) ? offsets : 0;
+      const live = active(b) ? b.currentReminders : 0;
       add('reminder', b.id, 'pending', live);
       add('reminder', b.id, 'cancelled', b.reminderRowsMade - live);
       add('booking_rescheduled', b.id, 'pending', b.rescheduled);
