@@ -7,7 +7,7 @@ import { MemoryMailer, MemorySms, plainRender } from '../../src/jobs/fallbacks.j
 import { MessageWorker, type WorkerSettings } from '../../src/jobs/worker.js';
 import { PaymentProviderError, type RefundDone, type RefundRequest } from '../../src/orders/payment-provider.js';
 import { FakeProvider } from '../../src/payments/fake.js';
-import { buildServices } from '../../src/services.js';
+import { buildServices, type Services } from '../../src/services.js';
 import { ADDRESS, bearer, errorCode, signupStaff, startApp, type SignedUp, type TestApp } from '../helpers/app.js';
 import { engines } from '../helpers/db.js';
 import { asReplica, giveCredits } from '../helpers/factories.js';
@@ -36,7 +36,7 @@ type By = 'customer' | 'operator' | 'admin';
  */
 type Action =
   | { kind: 'book'; who: number; thenPay: boolean; withCredits: boolean }
-  | { kind: 'pay' | 'confirm' | 'complete'; which: number }
+  | { kind: 'pay' | 'decline' | 'expire' | 'confirm' | 'complete'; which: number }
   | { kind: 'reschedule'; which: number; to: 'fresh' | 'back' | 'soon'; by: By }
   | { kind: 'cancel'; which: number; by: By; refund: 'card' | 'credits' | 'none'; providerDown: boolean }
   | { kind: 'elapse'; which: number; to: 'near' | 'started' }
@@ -63,6 +63,7 @@ const action: fc.Arbitrary<Action> = fc.oneof(
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('elapse' as const), which: fc.nat(), to: fc.constantFrom('near' as const, 'started' as const) }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'drain' as const }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constantFrom('decline' as const, 'expire' as const), which: fc.nat() }) },
 );
 
 type BookingStatus = 'scheduled' | 'confirmed' | 'cancelled' | 'completed';
@@ -109,6 +110,7 @@ describe.each(engines)('messages follow the table for random booking histories, 
   let t: TestApp;
   let app: App;
   let provider: SwitchableProvider;
+  let services: Services;
   let operator: SignedUp;
   let admin: SignedUp;
   let offsets: number;
@@ -120,7 +122,8 @@ describe.each(engines)('messages follow the table for random booking histories, 
   beforeAll(async () => {
     t = await startApp(engine, { WORKER: 'off' });
     provider = new SwitchableProvider(t.config.publicUrl, t.config.payments.signingSecret);
-    app = await buildApp({ config: t.config, db: t.db, logger: false, services: buildServices(t.config, t.db, { paymentProvider: provider }) });
+    services = buildServices(t.config, t.db, { paymentProvider: provider });
+    app = await buildApp({ config: t.config, db: t.db, logger: false, services });
     await app.ready();
     operator = await signupStaff(t, 'operator');
     admin = await signupStaff(t, 'admin');
@@ -207,6 +210,24 @@ describe.each(engines)('messages follow the table for random booking histories, 
         case 'pay':
           await pay(b, at);
           break;
+        case 'decline': {
+          if (!b.checkoutUrl) break;
+          const res = await app.inject({ method: 'POST', url: `${new URL(b.checkoutUrl).pathname}/decline` });
+          if (b.orderStatus !== 'pending') {
+            expect([res.statusCode, errorCode(res)], at).toEqual([409, 'checkout_closed']);
+          } else {
+            expect(res.statusCode, `${at} ${res.body}`).toBe(200);
+            failOrder(b);
+          }
+          break;
+        }
+        case 'expire': {
+          // The order's time to pay runs out and the sweeper runs.
+          await t.db.query("update public.orders set expires_at = now() - interval '1 minute' where id = $1 and status = 'pending'", [b.orderId]);
+          expect(await services.orders.expireUnpaid(), at).toBe(b.orderStatus === 'pending' ? 1 : 0);
+          if (b.orderStatus === 'pending') failOrder(b);
+          break;
+        }
         case 'confirm': {
           const res = await post(`/api/admin/bookings/${b.id}/confirm`, operator);
           if (active(b)) {
@@ -352,6 +373,12 @@ describe.each(engines)('messages follow the table for random booking histories, 
     expect(after.map((r) => `${r.id}:${r.status}`).sort()).toEqual(
       rows.map((r) => `${r.id}:${r.status === 'cancelled' ? 'cancelled' : willSkip(r) ? 'skipped' : 'sent'}`).sort(),
     );
+  }
+
+  /** A failed payment: the order fails and its booking, if still live, is cancelled. */
+  function failOrder(b: ModelBooking): void {
+    b.orderStatus = 'failed';
+    if (active(b)) b.status = 'cancelled';
   }
 
   async function pay(b: ModelBooking, at: string): Promise<void> {
