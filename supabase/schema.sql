@@ -284,6 +284,12 @@ create table public.business_settings (
   reminder_offsets_minutes integer[] default '{1440,120}'::integer[] not null,
   review_request_delay_minutes integer default 120 not null,
   google_review_url text,
+  business_name text default 'Recovery Machine'::text not null,
+  business_phone text,
+  business_address text,
+  constraint business_settings_business_address_check CHECK ((((char_length(btrim(business_address)) >= 1) AND (char_length(btrim(business_address)) <= 300)) AND (business_address !~ '[[:cntrl:]]'::text))),
+  constraint business_settings_business_name_check CHECK ((((char_length(btrim(business_name)) >= 1) AND (char_length(btrim(business_name)) <= 100)) AND (business_name !~ '[[:cntrl:]]'::text))),
+  constraint business_settings_business_phone_check CHECK (((business_phone IS NULL) OR ((char_length(business_phone) <= 32) AND (app_hidden.e164(business_phone) IS NOT NULL)))),
   constraint business_settings_cancellation_refund_to_check CHECK ((cancellation_refund_to = ANY (ARRAY['card'::text, 'credits'::text]))),
   constraint business_settings_cancellation_window_minutes_check CHECK (((cancellation_window_minutes >= 0) AND (cancellation_window_minutes <= 43200))),
   constraint business_settings_google_review_url_check CHECK (((google_review_url ~ '^https://[^/\s?#]+\.[^/\s?#]+([/?#]\S*)?$'::text) AND (length(google_review_url) <= 2000))),
@@ -298,6 +304,7 @@ create table public.business_settings (
   constraint business_settings_setup_fee_cents_check CHECK (((setup_fee_cents >= 0) AND (setup_fee_cents <= 10000000))),
   constraint business_settings_singleton CHECK (id)
 );
+CREATE TRIGGER trigger_business_settings_check_contact BEFORE INSERT OR UPDATE OF business_name, business_phone, business_address ON public.business_settings FOR EACH ROW EXECUTE FUNCTION public.business_settings_check_contact();
 CREATE TRIGGER trigger_business_settings_check_timezone BEFORE INSERT OR UPDATE OF timezone ON public.business_settings FOR EACH ROW EXECUTE FUNCTION public.business_settings_check_timezone();
 CREATE TRIGGER trigger_business_settings_recompute_slot_periods AFTER UPDATE OF timezone ON public.business_settings FOR EACH ROW EXECUTE FUNCTION public.business_settings_recompute_slot_periods();
 CREATE TRIGGER trigger_business_settings_updated_at BEFORE UPDATE ON public.business_settings FOR EACH ROW EXECUTE FUNCTION public.update_updated_at_column();
@@ -312,7 +319,7 @@ create policy business_settings_update_admin on public.business_settings
 grant select on table public.business_settings to anon;
 grant select on table public.business_settings to authenticated;
 grant delete, insert, maintain, references, select, trigger, truncate, update on table public.business_settings to service_role;
-grant update (timezone, min_notice_minutes, cancellation_window_minutes, service_area_zips, setup_fee_cents, referral_reward_credits, order_expiry_minutes, cancellation_refund_to, referral_reward_on, reminder_offsets_minutes, review_request_delay_minutes, google_review_url) on table public.business_settings to authenticated;
+grant update (timezone, min_notice_minutes, cancellation_window_minutes, service_area_zips, setup_fee_cents, referral_reward_credits, order_expiry_minutes, cancellation_refund_to, referral_reward_on, reminder_offsets_minutes, review_request_delay_minutes, google_review_url, business_name, business_phone, business_address) on table public.business_settings to authenticated;
 
 -- public.credit_transactions
 
@@ -1224,6 +1231,21 @@ end;
 $function$;
 grant execute on function app_hidden.settle_cancellation(p_order public.orders, p_decision text, p_decided_by uuid) to service_role;
 
+-- app_hidden.sms_kinds()
+
+CREATE OR REPLACE FUNCTION app_hidden.sms_kinds()
+ RETURNS text[]
+ LANGUAGE sql
+ IMMUTABLE
+ SET search_path TO ''
+AS $function$
+  select '{booking_confirmed,reminder,booking_rescheduled,booking_cancelled}'::text[]
+$function$;
+grant execute on function app_hidden.sms_kinds() to anon;
+grant execute on function app_hidden.sms_kinds() to authenticated;
+grant execute on function app_hidden.sms_kinds() to public;
+grant execute on function app_hidden.sms_kinds() to service_role;
+
 -- app_hidden.sms_stopped(p_phone text)
 
 CREATE OR REPLACE FUNCTION app_hidden.sms_stopped(p_phone text)
@@ -1441,14 +1463,28 @@ $function$;
 
 CREATE OR REPLACE FUNCTION app_private.queue_message(p_kind text, p_key text, p_user_id uuid, p_recipient text, p_booking_id uuid, p_order_id uuid, p_send_after timestamp with time zone, p_data jsonb)
  RETURNS void
- LANGUAGE sql
+ LANGUAGE plpgsql
  SECURITY DEFINER
  SET search_path TO ''
 AS $function$
-  insert into public.messages (kind, channel, user_id, recipient, booking_id, order_id, send_after, data, idempotency_key)
-  select p_kind, 'email', p_user_id, p_recipient, p_booking_id, p_order_id, coalesce(p_send_after, pg_catalog.now()), coalesce(p_data, '{}'), p_key
-   where p_recipient is not null
-  on conflict (idempotency_key) where status <> 'cancelled' do nothing;
+declare
+  v_phone text;
+begin
+  if p_recipient is not null then
+    insert into public.messages (kind, channel, user_id, recipient, booking_id, order_id, send_after, data, idempotency_key)
+    values (p_kind, 'email', p_user_id, p_recipient, p_booking_id, p_order_id, coalesce(p_send_after, pg_catalog.now()), coalesce(p_data, '{}'), p_key)
+    on conflict (idempotency_key) where status <> 'cancelled' do nothing;
+  end if;
+  if p_user_id is not null and p_kind = any (app_hidden.sms_kinds()) then
+    v_phone := app_private.sms_recipient(p_user_id);
+    if v_phone is not null then
+      insert into public.messages (kind, channel, user_id, recipient, booking_id, order_id, send_after, data, idempotency_key)
+      values (p_kind, 'sms', p_user_id, v_phone, p_booking_id, p_order_id, coalesce(p_send_after, pg_catalog.now()), coalesce(p_data, '{}'),
+              pg_catalog.regexp_replace(p_key, '^([^:]+:[^:]+):email', '\1:sms'))
+      on conflict (idempotency_key) where status <> 'cancelled' do nothing;
+    end if;
+  end if;
+end;
 $function$;
 
 -- app_private.queue_reminders(b public.bookings)
@@ -1526,6 +1562,20 @@ begin
       'destination', new.destination));
   return null;
 end;
+$function$;
+
+-- app_private.sms_recipient(p_user_id uuid)
+
+CREATE OR REPLACE FUNCTION app_private.sms_recipient(p_user_id uuid)
+ RETURNS text
+ LANGUAGE sql
+ STABLE SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  select app_hidden.e164(p.phone)
+    from public.profiles p
+    join public.notification_preferences n on n.user_id = p.id and n.sms_opt_in
+   where p.id = p_user_id
 $function$;
 
 -- public.accept_referral(p_invitee_id uuid, p_code text)
@@ -1865,6 +1915,31 @@ begin
     errcode = 'RM409',
     message = 'invalid_transition',
     detail = pg_catalog.format('A %s booking cannot become %s', old.status, new.status);
+end;
+$function$;
+
+-- public.business_settings_check_contact()
+
+CREATE OR REPLACE FUNCTION public.business_settings_check_contact()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+begin
+  if pg_catalog.char_length(pg_catalog.btrim(new.business_name)) not between 1 and 100 or new.business_name ~ '[[:cntrl:]]' then
+    raise exception using errcode = 'RM422', message = 'invalid_business_name',
+      detail = 'The business name is 1 to 100 characters on one line';
+  end if;
+  if new.business_phone is not null and (pg_catalog.char_length(new.business_phone) > 32 or app_hidden.e164(new.business_phone) is null) then
+    raise exception using errcode = 'RM422', message = 'invalid_phone',
+      detail = pg_catalog.format('%s is not a phone number (10 digits, or + and the country code)', pg_catalog.left(new.business_phone, 40));
+  end if;
+  if new.business_address is not null
+     and (pg_catalog.char_length(pg_catalog.btrim(new.business_address)) not between 1 and 300 or new.business_address ~ '[[:cntrl:]]') then
+    raise exception using errcode = 'RM422', message = 'invalid_address',
+      detail = 'The business address is 1 to 300 characters on one line';
+  end if;
+  return new;
 end;
 $function$;
 

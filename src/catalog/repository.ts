@@ -37,13 +37,24 @@ export interface Settings {
   referral_reward_on: 'first_paid_booking' | 'signup';
   /** Google's "write a review" page (https), offered after every review; null = none. */
   google_review_url: string | null;
+  /** When reminders go out: minutes before the session, one reminder each. */
+  reminder_offsets_minutes: number[];
+  /** Minutes after a booking is completed that its review request goes out. */
+  review_request_delay_minutes: number;
+  /** The business as every message names it. */
+  business_name: string;
+  /** As customers dial it; null = not shown. */
+  business_phone: string | null;
+  /** One line; null = not shown. */
+  business_address: string | null;
 }
 
 const serviceColumns = 'key, name, description, duration_minutes, price_cents, active, sort_order';
 const addOnColumns = 'key, name, description, price_cents, per_unit, max_quantity, extra_minutes, active, sort_order';
 const settingsColumns =
   'timezone, min_notice_minutes, cancellation_window_minutes, service_area_zips, setup_fee_cents, referral_reward_credits, order_expiry_minutes, ' +
-  'cancellation_refund_to, referral_reward_on, google_review_url';
+  'cancellation_refund_to, referral_reward_on, google_review_url, reminder_offsets_minutes, review_request_delay_minutes, ' +
+  'business_name, business_phone, business_address';
 
 /**
  * The catalog as the response body {"services", "add_ons"}, built by the database in one call
@@ -114,7 +125,12 @@ export async function updateSettings(tx: Queryable, changes: Partial<Settings>):
        order_expiry_minutes = coalesce($7, order_expiry_minutes),
        cancellation_refund_to = coalesce($8, cancellation_refund_to),
        referral_reward_on = coalesce($9, referral_reward_on),
-       google_review_url = case when $10 then $11 else google_review_url end
+       google_review_url = case when $10 then $11 else google_review_url end,
+       reminder_offsets_minutes = coalesce($12::integer[], reminder_offsets_minutes),
+       review_request_delay_minutes = coalesce($13, review_request_delay_minutes),
+       business_name = coalesce($14, business_name),
+       business_phone = case when $15 then $16 else business_phone end,
+       business_address = case when $17 then $18 else business_address end
      where id
      returning ${settingsColumns}`,
     [
@@ -130,6 +146,13 @@ export async function updateSettings(tx: Queryable, changes: Partial<Settings>):
       // null clears it: only an absent field keeps it.
       changes.google_review_url !== undefined,
       changes.google_review_url ?? null,
+      changes.reminder_offsets_minutes ?? null,
+      changes.review_request_delay_minutes ?? null,
+      changes.business_name ?? null,
+      changes.business_phone !== undefined,
+      changes.business_phone ?? null,
+      changes.business_address !== undefined,
+      changes.business_address ?? null,
     ],
   );
   return rows[0]!;

@@ -61,6 +61,22 @@ const SettingsSchema = Type.Object({
       description: 'Google’s "write a review" page (https), offered after every review through GET /r/google/:id; null = none',
     }),
   ),
+  reminder_offsets_minutes: Type.Array(Type.Integer({ minimum: 1, maximum: 10080 }), {
+    maxItems: 10,
+    uniqueItems: true,
+    description: 'A reminder (email, and text to customers who opted in) this many minutes before each session; [] = none. Bookings decided earlier keep theirs.',
+  }),
+  review_request_delay_minutes: Type.Integer({ minimum: 0, maximum: 10080, description: 'The review request goes out this long after a session is completed' }),
+  business_name: Type.String({ minLength: 1, maxLength: 100, pattern: '\\S', description: 'The business as every message names it (one line)' }),
+  business_phone: Nullable(
+    Type.String({
+      minLength: 1,
+      maxLength: 32,
+      pattern: '^[+0-9 ()./-]+$',
+      description: 'As customers dial it, shown in every message: ten digits, or + and the country code (else 422 invalid_phone); null = not shown',
+    }),
+  ),
+  business_address: Nullable(Type.String({ minLength: 1, maxLength: 300, pattern: '\\S', description: 'One line, shown in every message; null = not shown' })),
 });
 
 const SettingsPatch = Type.Partial(

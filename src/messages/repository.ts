@@ -100,16 +100,17 @@ export async function markUnsent(tx: Queryable, id: string, attempt: number, err
   return rowCount === 1;
 }
 
-/** The business as messages name it. Name, phone and address are read when settings carry them. */
+/** The business as messages name it: its name, phone, address and zone from business_settings. */
 export async function businessContact(tx: Queryable, publicUrl: string): Promise<BusinessContact> {
-  const { rows } = await tx.query<{ s: Record<string, unknown> }>('select to_jsonb(s) as s from public.business_settings s where s.id');
-  const s = rows[0]?.s ?? {};
-  const text = (key: string): string | null => (typeof s[key] === 'string' && s[key] !== '' ? (s[key] as string) : null);
+  const { rows } = await tx.query<{ business_name: string; business_phone: string | null; business_address: string | null; timezone: string }>(
+    'select s.business_name, s.business_phone, s.business_address, s.timezone from public.business_settings s where s.id',
+  );
+  const s = rows[0];
   return {
-    name: text('business_name') ?? 'Recovery Machine',
-    phone: text('business_phone'),
-    address: text('business_address'),
-    timezone: text('timezone') ?? 'UTC',
+    name: s?.business_name ?? 'Recovery Machine',
+    phone: s?.business_phone ?? null,
+    address: s?.business_address ?? null,
+    timezone: s?.timezone ?? 'UTC',
     publicUrl,
   };
 }
