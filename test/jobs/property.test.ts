@@ -13,6 +13,11 @@ import { engines } from '../helpers/db.js';
 import { asReplica, giveCredits } from '../helpers/factories.js';
 import { cardRefundIds, expectOwnCreditEcho, makeCustomer, makeSlot, type Customer } from '../money/support.js';
 
+// README "### Messages" as a property: random histories of bookings (book, pay, decline, expire,
+// confirm, reschedule, cancel with each refund path, time passing, complete, drains of the
+// worker) through the API, a model of the messages the table implies for what succeeded, compared
+// row for row with public.messages (both channels), then the worker sends every live message once.
+
 // Several requests per step on two shared cores: allow headroom.
 vi.setConfig({ testTimeout: 60_000 });
 
@@ -105,6 +110,7 @@ interface ModelBooking {
 interface Row {
   id: string;
   kind: string;
+  channel: string;
   status: string;
   /** The booking, or for order messages (receipt, refund_issued) the order. */
   subject: string;
@@ -124,6 +130,8 @@ describe.each(engines)('messages follow the table for random booking histories, 
   /** A slot a few hours ahead (inside the cancellation window), open to many, and the reminders a session there gets. */
   let soon: string;
   let soonReminders: number;
+  /** The kinds also sent by text to customers who opted in to texts. */
+  let smsKinds: string[];
   let timeShift = 0;
 
   beforeAll(async () => {
@@ -154,6 +162,7 @@ describe.each(engines)('messages follow the table for random booking histories, 
       }
     }
     expect(soon).toBeDefined();
+    smsKinds = (await t.db.query<{ kinds: string[] }>('select app_hidden.sms_kinds() as kinds')).rows[0]!.kinds;
   });
   afterAll(async () => {
     await app?.close();
@@ -169,12 +178,16 @@ describe.each(engines)('messages follow the table for random booking histories, 
 
   async function run(actions: Action[]): Promise<void> {
     const customers = [await makeCustomer(t), await makeCustomer(t)];
-    // Enough credits to pay any booking in full.
+    // Enough credits to pay any booking in full. The second customer gets texts too.
     for (const c of customers) await giveCredits(t.db, c.id, 100_000);
+    const texted = customers[1]!;
+    await t.db.query("update public.profiles set phone = '(310) 555-0100' where id = $1", [texted.id]);
+    expect((await app.inject({ method: 'PATCH', url: '/api/me/notifications', headers: bearer(texted.token), payload: { sms_opt_in: true } })).statusCode).toBe(200);
     const bookings: ModelBooking[] = [];
     // One mailer for the run: the worker drains what is due now and then, and once more at the end.
     const mailer = new MemoryMailer();
-    const worker = new MessageWorker(t.db, { render: plainRender, mailer, sms: new MemorySms() }, settings);
+    const sms = new MemorySms();
+    const worker = new MessageWorker(t.db, { render: plainRender, mailer, sms }, settings);
 
     for (const [step, a] of actions.entries()) {
       const at = `step ${step} ${JSON.stringify(a)}`;
@@ -348,7 +361,10 @@ describe.each(engines)('messages follow the table for random booking histories, 
     const expected: string[] = [];
     for (const b of bookings) {
       const add = (kind: string, subject: string, status: string, n = 1) => {
-        for (let i = 0; i < n; i++) expected.push(`${kind}:${subject}:${status}`);
+        for (let i = 0; i < n; i++) {
+          expected.push(`${kind}:${subject}:email:${status}`);
+          if (b.customer === texted && smsKinds.includes(kind)) expected.push(`${kind}:${subject}:sms:${status}`);
+        }
       };
       if (b.received) add('booking_received', b.id, 'pending');
       if (b.confirmed) add('booking_confirmed', b.id, 'pending');
@@ -366,9 +382,9 @@ describe.each(engines)('messages follow the table for random booking histories, 
 
     const rows = await messagesOf(bookings);
     // Live: pending, or sent already by a drain along the way.
-    expect(rows.map((r) => `${r.kind}:${r.subject}:${r.status === 'sent' ? 'pending' : r.status}`).sort()).toEqual(expected);
+    expect(rows.map((r) => `${r.kind}:${r.subject}:${r.channel}:${r.status === 'sent' ? 'pending' : r.status}`).sort()).toEqual(expected);
     const recipients = new Map(bookings.flatMap((b) => [[b.id, b.customer.email] as const, [b.orderId, b.customer.email] as const]));
-    for (const r of rows) expect(r.recipient, `${r.kind} ${r.subject}`).toBe(recipients.get(r.subject));
+    for (const r of rows) expect(r.recipient, `${r.kind} ${r.subject}`).toBe(r.channel === 'sms' ? '+13105550100' : recipients.get(r.subject));
 
     // Every live message made due (as time passing would) and the worker drained: each goes out
     // once under its own id, except the reminders of sessions that have started (skipped); the
@@ -381,12 +397,14 @@ describe.each(engines)('messages follow the table for random booking histories, 
     expect(await worker.drain()).toEqual({ sent: 0, retrying: 0, failed: 0, skipped: 0 });
 
     const mine = new Map(rows.map((r) => [r.id, r]));
-    const sent = mailer.sent.filter((s) => mine.has(s.idempotencyKey));
-    expect(sent.map((s) => s.idempotencyKey).sort(), 'sent once each').toEqual(live.filter((r) => !willSkip(r)).map((r) => r.id).sort());
-    for (const s of sent) {
+    const emails = mailer.sent.filter((s) => mine.has(s.idempotencyKey));
+    const texts = sms.sent.filter((s) => mine.has(s.idempotencyKey));
+    expect([...emails, ...texts].map((s) => s.idempotencyKey).sort(), 'sent once each').toEqual(live.filter((r) => !willSkip(r)).map((r) => r.id).sort());
+    for (const s of emails) {
       const row = mine.get(s.idempotencyKey)!;
-      expect([s.email.to, s.email.headers['X-Message-Kind']]).toEqual([row.recipient, row.kind]);
+      expect([row.channel, s.email.to, s.email.headers['X-Message-Kind']]).toEqual(['email', row.recipient, row.kind]);
     }
+    for (const s of texts) expect([mine.get(s.idempotencyKey)!.channel, s.sms.to]).toEqual(['sms', mine.get(s.idempotencyKey)!.recipient]);
     const after = await messagesOf(bookings);
     expect(after.map((r) => `${r.id}:${r.status}`).sort()).toEqual(
       rows.map((r) => `${r.id}:${r.status === 'cancelled' ? 'cancelled' : willSkip(r) ? 'skipped' : 'sent'}`).sort(),
@@ -414,7 +432,7 @@ describe.each(engines)('messages follow the table for random booking histories, 
 
   async function messagesOf(bookings: ModelBooking[]): Promise<Row[]> {
     const { rows } = await t.db.query<Row>(
-      `select id, kind, status, coalesce(booking_id, order_id)::text as subject, recipient from public.messages
+      `select id, kind, channel, status, coalesce(booking_id, order_id)::text as subject, recipient from public.messages
         where booking_id = any($1::uuid[]) or order_id = any($2::uuid[])`,
       [bookings.map((b) => b.id), bookings.map((b) => b.orderId)],
     );
