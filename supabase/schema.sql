@@ -644,7 +644,7 @@ create table public.refunds (
 CREATE INDEX idx_refunds_order_id ON public.refunds USING btree (order_id);
 CREATE INDEX idx_refunds_pending_created_at ON public.refunds USING btree (created_at) WHERE (status = 'pending'::text);
 CREATE TRIGGER trigger_refunds_apply AFTER INSERT OR UPDATE OF status ON public.refunds FOR EACH ROW EXECUTE FUNCTION public.refunds_apply();
-CREATE TRIGGER trigger_refunds_queue_message AFTER INSERT ON public.refunds FOR EACH ROW EXECUTE FUNCTION app_private.refunds_queue_message();
+CREATE TRIGGER trigger_refunds_queue_message AFTER INSERT OR UPDATE OF status ON public.refunds FOR EACH ROW EXECUTE FUNCTION app_private.refunds_queue_message();
 alter table public.refunds enable row level security;
 create policy refunds_select_own_or_admin on public.refunds
   as permissive for select to authenticated
@@ -1555,6 +1555,9 @@ AS $function$
 declare
   v_user_id uuid;
 begin
+  if new.status <> 'completed' or (tg_op = 'UPDATE' and old.status = 'completed') then
+    return null;
+  end if;
   select o.user_id into v_user_id from public.orders o where o.id = new.order_id;
   perform app_private.queue_message('refund_issued', pg_catalog.format('refund_issued:%s:email', new.id),
     v_user_id, (select p.email from public.profiles p where p.id = v_user_id), null, new.order_id, null,
