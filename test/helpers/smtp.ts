@@ -1,8 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 
-/** An SMTP server in this process that keeps what it receives. */
-export async function smtpServer(auth?: { user: string; pass: string }) {
+/** An SMTP server in this process that keeps what it receives; on `port` (0: any free one). */
+export async function smtpServer(auth?: { user: string; pass: string }, port = 0) {
   const received: { from: string; to: string[]; raw: string }[] = [];
   const server = new SMTPServer({
     disabledCommands: auth ? [] : ['AUTH'],
@@ -23,8 +23,8 @@ export async function smtpServer(auth?: { user: string; pass: string }) {
       });
     },
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.server.address() as AddressInfo).port;
-  return { received, port, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const bound = (server.server.address() as AddressInfo).port;
+  return { received, port: bound, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
 

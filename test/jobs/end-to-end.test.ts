@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { Database } from '../../src/db/index.js';
+import { openPostgres } from '../../src/db/postgres.js';
+import { buildServices } from '../../src/services.js';
 import { bearer, signup, signupStaff, startApp, type SignedUp, type TestApp } from '../helpers/app.js';
 import { engines } from '../helpers/db.js';
 import { makePastBooking } from '../helpers/factories.js';
@@ -79,5 +82,62 @@ describe.each(engines)('messages end to end through a real SMTP server, on %s', 
     expect((list.json() as { reviews: { comment: string; author: string }[] }).reviews).toContainEqual(
       expect.objectContaining({ comment: 'Cold, calm, wonderful.', author: 'Maya L.' }),
     );
+  });
+});
+
+describe.runIf(!!process.env.TEST_DATABASE_URL)('two servers, a restart, and the SMTP server down then back (PostgreSQL)', () => {
+  let t: TestApp;
+  let second: Database;
+  let smtp: Awaited<ReturnType<typeof smtpServer>> | undefined;
+
+  afterAll(async () => {
+    await second?.close();
+    await t?.close();
+    await smtp?.close();
+  });
+
+  it('sends each message exactly once', async () => {
+    // A port with no SMTP server behind it yet: the server is "down".
+    const probe = await smtpServer();
+    const port = probe.port;
+    await probe.close();
+    t = await startApp('postgres', { WORKER: 'off', SMTP_URL: `smtp://127.0.0.1:${port}`, MESSAGE_RETRY_SECONDS: '1' });
+    // The second server: its own connections and services, on the same database.
+    second = await openPostgres({ url: t.url!, max: 4 });
+    const workers = () => [t.services.messageWorker, buildServices(t.config, second).messageWorker];
+
+    const customers: { id: string; email: string }[] = [];
+    for (let i = 0; i < 6; i += 1) {
+      const customer = await makeCustomer(t);
+      await paidOrder(t, customer);
+      customers.push(customer);
+    }
+    const ids = customers.map((c) => c.id);
+    const mine = "user_id = any($1::uuid[]) and kind <> 'reminder'";
+    const unsent = async () => (await t.db.query<{ n: number }>(`select count(*)::int as n from public.messages where ${mine} and status <> 'sent'`, [ids])).rows[0]!.n;
+    const expected = await unsent();
+    expect(expected).toBe(customers.length * 3); // booking_received, receipt, booking_confirmed
+
+    // Both servers try while SMTP is down: every attempt fails and is retried later, nothing is lost.
+    const [a, b] = workers();
+    await Promise.all([a!.drain(), b!.drain()]);
+    const { rows: tried } = await t.db.query<{ attempts: number; status: string }>(`select attempts, status from public.messages where ${mine}`, [ids]);
+    expect(tried).toHaveLength(expected);
+    expect(tried.every((r) => r.status === 'pending' && r.attempts === 1)).toBe(true);
+
+    // SMTP is back; the retries come due; a restarted server (new services) and the other send at once.
+    smtp = await smtpServer(undefined, port);
+    await t.db.query(`update public.messages set send_after = now() where ${mine} and status = 'pending'`, [ids]);
+    const [restarted, other] = workers();
+    await Promise.all([restarted!.drain(), other!.drain()]);
+    await Promise.all([restarted!.drain(), other!.drain()]); // nothing left to send twice
+
+    const emails = new Set(customers.map((c) => c.email));
+    const sent = smtp.received.filter((m) => m.to.some((to) => emails.has(to))).map((m) => parse(m.raw));
+    const kinds = sent.map((m) => `${m.header('X-Message-Kind')} ${m.header('Message-ID')}`);
+    expect(kinds).toHaveLength(expected);
+    expect(new Set(kinds).size).toBe(expected);
+    expect(sent.filter((m) => m.header('X-Message-Kind') === 'booking_confirmed')).toHaveLength(customers.length);
+    expect(await unsent()).toBe(0);
   });
 });
