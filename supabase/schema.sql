@@ -383,7 +383,7 @@ create table public.messages (
   constraint messages_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.profiles(id) ON DELETE SET NULL
 );
 CREATE INDEX idx_messages_booking_id ON public.messages USING btree (booking_id);
-CREATE INDEX idx_messages_due ON public.messages USING btree (send_after) WHERE (status = ANY (ARRAY['pending'::text, 'sending'::text]));
+CREATE INDEX idx_messages_due_in_order ON public.messages USING btree (send_after, id) WHERE (status = ANY (ARRAY['pending'::text, 'sending'::text]));
 CREATE INDEX idx_messages_order_id ON public.messages USING btree (order_id);
 CREATE INDEX idx_messages_status_created ON public.messages USING btree (status, created_at DESC);
 CREATE INDEX idx_messages_user_id ON public.messages USING btree (user_id);
