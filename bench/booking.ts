@@ -93,6 +93,8 @@ function benchConfig(): Config {
     NODE_ENV: 'production',
     // Production refuses the fake payments provider unless told; here it only makes checkout ids.
     ALLOW_FAKE_PAYMENTS: 'true',
+    // Production requires an SMTP server; the benchmark starts no message worker, so none is reached.
+    SMTP_URL: 'smtp://127.0.0.1:2525',
     JWT_SECRET: 'bench-secret-bench-secret-bench-secret-0123456789',
     LOG_LEVEL: 'silent',
     AUTH_RATE_LIMIT_PER_MINUTE: '100000',
