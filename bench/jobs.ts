@@ -37,6 +37,7 @@ import { SERVICE_ROLE, type Database, type Engine } from '../src/db/index.js';
 import { openPostgres } from '../src/db/postgres.js';
 import { MemoryMailer, MemorySms } from '../src/jobs/fallbacks.js';
 import { MessageWorker, type DrainResult, type MessagePorts, type WorkerSettings } from '../src/jobs/worker.js';
+import { workerSettings } from '../src/services.js';
 import { compose } from '../src/messages/compose.js';
 import { createRenderer } from '../src/messages/render.js';
 import { businessContact, claimDue, markSent, skipStaleReminders } from '../src/messages/repository.js';
@@ -59,14 +60,7 @@ const config = loadConfig({
 });
 
 /** As src/services.ts builds the server's worker (batches of 50, the configured lease). */
-const workerSettings: WorkerSettings = {
-  maxAttempts: config.messages.maxAttempts,
-  retryBaseSeconds: config.messages.retrySeconds,
-  leaseSeconds: config.messages.leaseSeconds,
-  pollMs: config.messages.pollMs,
-  batchSize: 50,
-  publicUrl: config.publicUrl,
-};
+const serverWorker: WorkerSettings = workerSettings(config);
 
 // ---------------------------------------------------------------------------------------------
 // Seeding
@@ -158,8 +152,8 @@ async function rawDrain(db: Database): Promise<DrainResult & { lost: number }> {
   for (;;) {
     const claimed = await db.asCaller(SERVICE_ROLE, async (tx) => {
       total.skipped += await skipStaleReminders(tx);
-      const batch = await claimDue(tx, workerSettings.batchSize, workerSettings.leaseSeconds);
-      if (batch.length > 0) await businessContact(tx, workerSettings.publicUrl);
+      const batch = await claimDue(tx, serverWorker.batchSize, serverWorker.leaseSeconds);
+      if (batch.length > 0) await businessContact(tx, serverWorker.publicUrl);
       return batch;
     });
     for (const message of claimed) {
@@ -167,7 +161,7 @@ async function rawDrain(db: Database): Promise<DrainResult & { lost: number }> {
       if (recorded) total.sent += 1;
       else total.lost += 1;
     }
-    if (claimed.length < workerSettings.batchSize) return total;
+    if (claimed.length < serverWorker.batchSize) return total;
   }
 }
 
@@ -208,7 +202,7 @@ async function check(db: Database, what: string, s: Seed, perWorker: DrainResult
 /** `dbs.length` workers (one per database handle) draining one seed at once. */
 async function runWorkers(dbs: Database[], s: Seed): Promise<Drained> {
   const mailer = new MemoryMailer();
-  const workers = dbs.map((db) => new MessageWorker(db, ports(db, mailer), workerSettings));
+  const workers = dbs.map((db) => new MessageWorker(db, ports(db, mailer), serverWorker));
   await makeDue(dbs[0]!, s);
   const started = performance.now();
   const results = await Promise.all(workers.map((w) => w.drain()));
@@ -312,7 +306,7 @@ async function main(): Promise<number> {
   guardProcess(1200);
   console.log(
     `bench:jobs: ${n(MESSAGES)} reminders due at once, drained by MessageWorker (compose, real renderer, preferences, ` +
-      `in-memory mailer; batches of ${workerSettings.batchSize}) beside the raw claim → markSent cycle on an identical seed; Node ${process.version}`,
+      `in-memory mailer; batches of ${serverWorker.batchSize}) beside the raw claim → markSent cycle on an identical seed; Node ${process.version}`,
   );
   const results = await onEachEngine({ prefix: 'rm_bench_jobs', poolSize: 4 }, benchEngine, report);
   const all = results.flatMap((r) => r.rows.map((row) => ({ engine: r.engine, ...row })));

@@ -3,8 +3,8 @@ import { Command, InvalidArgumentError } from 'commander';
 import { adminRoles } from './admins/repository.js';
 import { execute, parseEmail, parseRole, UsageError, type CommandArgs, type CommandName, type Output } from './commands/commands.js';
 import { forwardCommand } from './commands/control-socket.js';
-import { loadConfig } from './config.js';
-import { DataDirLockedError, openDatabase } from './db/index.js';
+import { loadConfig, type Config } from './config.js';
+import { DataDirLockedError, openDatabase, type Database } from './db/index.js';
 import { precompilePglite } from './db/pglite.js';
 import { migrate } from './db/migrate.js';
 
@@ -46,6 +46,22 @@ const asArgument =
     }
   };
 
+/**
+ * Opens the database for a command that must hold it itself; undefined (after saying `served`) when
+ * a running server holds the embedded data dir and answers on its control socket.
+ */
+async function openUnlessServed(config: Config, served: string): Promise<Database | undefined> {
+  try {
+    return await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 });
+  } catch (err) {
+    if (err instanceof DataDirLockedError && (await forwardCommand(config.dataDir, 'ping', {}, terminal)) === 0) {
+      console.log(served);
+      return undefined;
+    }
+    throw err;
+  }
+}
+
 export function buildCli(): Command {
   const program = new Command('recovery').description('Recovery Machine: service, database and maintenance');
 
@@ -64,17 +80,9 @@ export function buildCli(): Command {
     .description('apply pending migrations from supabase/migrations')
     .action(async () => {
       const config = loadConfig();
-      let db;
-      try {
-        db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 });
-      } catch (err) {
-        // A running server migrated when it started; new migrations apply when it restarts.
-        if (err instanceof DataDirLockedError && (await forwardCommand(config.dataDir, 'ping', {}, terminal)) === 0) {
-          console.log('a server is running on this data dir: it migrated the database when it started (restart it to apply new migrations)');
-          return;
-        }
-        throw err;
-      }
+      // A running server migrated when it started; new migrations apply when it restarts.
+      const db = await openUnlessServed(config, 'a server is running on this data dir: it migrated the database when it started (restart it to apply new migrations)');
+      if (!db) return;
       try {
         const result = await migrate(db, { log: (line) => console.log(line) });
         if (result.applied.length === 0) console.log('database is up to date');
@@ -105,16 +113,8 @@ export function buildCli(): Command {
     .description('send due messages (emails, texts) until stopped; run it when the servers have WORKER=off')
     .action(async () => {
       const config = loadConfig();
-      let db;
-      try {
-        db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 });
-      } catch (err) {
-        if (err instanceof DataDirLockedError && (await forwardCommand(config.dataDir, 'ping', {}, terminal)) === 0) {
-          console.log('a server is running on this data dir and holds it: its own worker sends the messages (unless it has WORKER=off)');
-          return;
-        }
-        throw err;
-      }
+      const db = await openUnlessServed(config, 'a server is running on this data dir and holds it: its own worker sends the messages (unless it has WORKER=off)');
+      if (!db) return;
       await migrate(db);
       const { buildServices } = await import('./services.js');
       const log = { info: (o: object, m: string) => console.log(m, JSON.stringify(o)), error: (o: object, m: string) => console.error(m, o) };

@@ -5,7 +5,7 @@ import { CatalogService } from './catalog/service.js';
 import type { Config } from './config.js';
 import { CreditService } from './credits/service.js';
 import { CustomerService } from './customers/service.js';
-import { MessageWorker, type MessagePorts } from './jobs/worker.js';
+import { MessageWorker, type MessagePorts, type WorkerSettings } from './jobs/worker.js';
 import { MessageService } from './messages/service.js';
 import { compose } from './messages/compose.js';
 import { createRenderer } from './messages/render.js';
@@ -84,14 +84,19 @@ export function buildServices(config: Config, db: Database, overrides: ServiceOv
     reviews: new ReviewService(db, reviewLinks, config.publicUrl),
     notifications,
     messages: new MessageService(db),
-    messageWorker: new MessageWorker(db, overrides.messagePorts ?? messagePorts(config, notifications, reviewLinks), {
-      maxAttempts: config.messages.maxAttempts,
-      retryBaseSeconds: config.messages.retrySeconds,
-      leaseSeconds: config.messages.leaseSeconds,
-      pollMs: config.messages.pollMs,
-      batchSize: 50,
-      publicUrl: config.publicUrl,
-    }),
+    messageWorker: new MessageWorker(db, overrides.messagePorts ?? messagePorts(config, notifications, reviewLinks), workerSettings(config)),
+  };
+}
+
+/** How the server's message worker runs (batches of 50, the configured retries and lease). */
+export function workerSettings(config: Config): WorkerSettings {
+  return {
+    maxAttempts: config.messages.maxAttempts,
+    retryBaseSeconds: config.messages.retrySeconds,
+    leaseSeconds: config.messages.leaseSeconds,
+    pollMs: config.messages.pollMs,
+    batchSize: 50,
+    publicUrl: config.publicUrl,
   };
 }
 
