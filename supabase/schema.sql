@@ -30,6 +30,32 @@ create type public.referral_status as enum ('pending', 'accepted', 'expired');
 -- Tables (columns in table order; constraints, indexes, triggers, policies in name order)
 ------------------------------------------------------------------------------------------------
 
+-- app_private.bookings_archive
+
+create table app_private.bookings_archive (
+  id uuid default gen_random_uuid() not null,
+  user_id uuid not null,
+  order_id uuid,
+  date_time timestamp with time zone not null,
+  duration integer default 30 not null,
+  service_type text not null,
+  add_ons jsonb default '{}'::jsonb not null,
+  status public.booking_status default 'scheduled'::public.booking_status not null,
+  notes text,
+  address jsonb not null,
+  total_amount integer,
+  created_at timestamp with time zone default now() not null,
+  updated_at timestamp with time zone default now() not null,
+  slot_id uuid,
+  cancelled_at timestamp with time zone,
+  archived_at timestamp with time zone default now() not null,
+  constraint bookings_archive_pkey PRIMARY KEY (id)
+);
+CREATE INDEX idx_bookings_archive_date_time ON app_private.bookings_archive USING btree (date_time);
+CREATE INDEX idx_bookings_archive_user_id ON app_private.bookings_archive USING btree (user_id);
+alter table app_private.bookings_archive enable row level security;
+grant delete, insert, select on table app_private.bookings_archive to service_role;
+
 -- app_private.email_opt_outs
 
 create table app_private.email_opt_outs (
@@ -738,6 +764,46 @@ grant select on table public.services to authenticated;
 grant delete, insert, maintain, references, select, trigger, truncate, update on table public.services to service_role;
 grant insert (key, name, description, duration_minutes, price_cents, active, sort_order) on table public.services to authenticated;
 grant update (name, description, duration_minutes, price_cents, active, sort_order) on table public.services to authenticated;
+
+------------------------------------------------------------------------------------------------
+-- Views and sequences
+------------------------------------------------------------------------------------------------
+create view app_private.bookings_all as
+ SELECT bookings.id,
+    bookings.user_id,
+    bookings.order_id,
+    bookings.date_time,
+    bookings.duration,
+    bookings.service_type,
+    bookings.add_ons,
+    bookings.status,
+    bookings.notes,
+    bookings.address,
+    bookings.total_amount,
+    bookings.created_at,
+    bookings.updated_at,
+    bookings.slot_id,
+    bookings.cancelled_at,
+    false AS archived
+   FROM public.bookings
+UNION ALL
+ SELECT bookings_archive.id,
+    bookings_archive.user_id,
+    bookings_archive.order_id,
+    bookings_archive.date_time,
+    bookings_archive.duration,
+    bookings_archive.service_type,
+    bookings_archive.add_ons,
+    bookings_archive.status,
+    bookings_archive.notes,
+    bookings_archive.address,
+    bookings_archive.total_amount,
+    bookings_archive.created_at,
+    bookings_archive.updated_at,
+    bookings_archive.slot_id,
+    bookings_archive.cancelled_at,
+    true AS archived
+   FROM app_private.bookings_archive;
 
 ------------------------------------------------------------------------------------------------
 -- Functions (current definitions)
