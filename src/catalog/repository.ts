@@ -70,6 +70,11 @@ export function settingsJson(db: Database, caller: Caller): Promise<string> {
   return db.callText(caller, 'api.business_settings');
 }
 
+/** What every visitor may know of the business (GET /api/business), as the response body (api.business_profile). */
+export function businessProfileJson(db: Database, caller: Caller): Promise<string> {
+  return db.callText(caller, 'api.business_profile');
+}
+
 /** Under RLS: active items for everyone, inactive ones too for admins. */
 export async function listServices(tx: Queryable): Promise<Service[]> {
   return (await tx.query<Service>(`select ${serviceColumns} from public.services order by sort_order, key`)).rows;

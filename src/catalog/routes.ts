@@ -40,6 +40,19 @@ export const CatalogSchema = Type.Object(
   { additionalProperties: false },
 );
 
+const BusinessProfile = Type.Object({
+  business_name: Type.String(),
+  business_phone: Nullable(Type.String()),
+  business_address: Nullable(Type.String()),
+  timezone: Type.String({ description: 'IANA time zone every time is shown in' }),
+  service_area_zips: Type.Array(Type.String(), { description: 'Zip codes served; empty = anywhere' }),
+  setup_fee_cents: Type.Integer({ description: 'Added to a customer\'s first booking' }),
+  referral_reward_credits: Type.Integer({ description: 'Credits a referrer earns (1 credit = $1)' }),
+  min_notice_minutes: Type.Integer(),
+  cancellation_window_minutes: Type.Integer({ description: 'Customers cancel or move at least this long before the session' }),
+  google_review_url: Nullable(Type.String()),
+});
+
 const SettingsSchema = Type.Object({
   timezone: Type.String({ description: 'IANA time zone of slot dates and times' }),
   min_notice_minutes: Type.Integer({ minimum: 0, maximum: 43200 }),
@@ -99,6 +112,18 @@ export function registerCatalogRoutes(app: App, catalog: CatalogService): void {
     '/api/services',
     { config: { access: 'public' }, schema: { tags: ['catalog'], summary: 'Services and add-ons on offer, with prices in cents', response: { 200: CatalogSchema } } },
     async (request, reply) => sendJsonText(reply, await catalog.catalog(request.caller)),
+  );
+  app.get(
+    '/api/business',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags: ['catalog'],
+        summary: 'The business: name and contact, time zone, service area, setup fee, referral reward, notice and cancellation windows',
+        response: { 200: BusinessProfile },
+      },
+    },
+    async (request, reply) => sendJsonText(reply, await catalog.businessProfile(request.caller)),
   );
   app.get(
     '/api/admin/catalog',

@@ -41,6 +41,11 @@ export class CatalogService {
   }
 
   /** The business settings (admins), as JSON text. */
+  /** The business's public profile: name, contact, time zone, service area, fees, windows. */
+  businessProfile(caller: Caller): Promise<string> {
+    return repo.businessProfileJson(this.db, caller);
+  }
+
   async settings(caller: Caller): Promise<string> {
     signedIn(caller);
     return repo.settingsJson(this.db, caller);

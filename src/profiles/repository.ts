@@ -26,9 +26,11 @@ export async function findProfile(tx: Queryable, id: string): Promise<Profile | 
   return rows[0];
 }
 
-/** The caller's own profile in one database call (api.me; 404 not_found when there is none). */
-export async function myProfile(db: Database, caller: Caller): Promise<Profile> {
-  const profile = await db.call<Omit<Profile, 'created_at'> & { created_at: string }>(caller, 'api.me');
+export type StaffRole = 'operator' | 'admin' | 'super_admin';
+
+/** The caller's own profile in one database call (api.me; 404 not_found when there is none), with their staff role. */
+export async function myProfile(db: Database, caller: Caller): Promise<Profile & { staff_role: StaffRole | null }> {
+  const profile = await db.call<Omit<Profile, 'created_at'> & { created_at: string; staff_role: StaffRole | null }>(caller, 'api.me');
   return { ...profile, created_at: new Date(profile.created_at) };
 }
 

@@ -14,6 +14,15 @@ const ProfileResponse = Type.Object({
   created_at: Timestamp,
 });
 
+const MeResponse = Type.Object({
+  ...ProfileResponse.properties,
+  staff_role: Nullable(
+    Type.Union([Type.Literal('operator'), Type.Literal('admin'), Type.Literal('super_admin')], {
+      description: 'The caller\'s staff role, or null for a customer (what the web app shows; the API checks every staff call itself)',
+    }),
+  ),
+});
+
 const ProfilePatch = Type.Object(
   {
     full_name: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 200 }))),
@@ -29,7 +38,7 @@ const security = [{ bearerAuth: [] }];
 export function registerProfileRoutes(app: App, profiles: ProfileService): void {
   app.get(
     '/api/me',
-    { config: { access: 'signed_in' }, schema: { tags, security, summary: 'My profile', response: { 200: ProfileResponse, ...errors(401) } } },
+    { config: { access: 'signed_in' }, schema: { tags, security, summary: 'My profile (and my staff role, if any)', response: { 200: MeResponse, ...errors(401) } } },
     async (request) => profiles.me(request.caller),
   );
   app.patch(

@@ -6,7 +6,7 @@ import * as repo from './repository.js';
 export class ProfileService {
   constructor(private readonly db: Database) {}
 
-  async me(caller: Caller): Promise<repo.Profile> {
+  async me(caller: Caller): Promise<repo.Profile & { staff_role: repo.StaffRole | null }> {
     signedIn(caller);
     return repo.myProfile(this.db, caller);
   }
