@@ -35,6 +35,7 @@ import { withoutReviewToken } from './reviews/tokens.js';
 import { buildServices, type Services } from './services.js';
 import { registerSlotRoutes } from './slots/routes.js';
 import { registerStaffRoutes } from './staff/routes.js';
+import { registerWebApp } from './webapp/routes.js';
 
 export interface AppDeps {
   config: Config;
@@ -108,7 +109,7 @@ function createServer(deps: AppDeps): App {
 async function registerHttpBasics(app: App, config: Config): Promise<void> {
   requireAccessDeclarations(app);
   documentStandardErrors(app);
-  registerErrorHandling(app);
+  registerErrorHandling(app, await registerWebApp(app, config.webDir));
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });

@@ -1,6 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** Everything the service reads from the environment, read once at start-up. */
 export interface Config {
@@ -29,6 +30,8 @@ export interface Config {
   logLevel: string;
   /** Where this service is reached from outside (links in emails, checkout pages). */
   publicUrl: string;
+  /** The built web app (`vite build` output) served at `/`; absent = the API alone. */
+  webDir: string;
   payments: PaymentsConfig;
   /** How often each server sweeps unpaid orders past their expiry, seconds (0 = never; use the CLI). */
   orderSweepSeconds: number;
@@ -221,6 +224,7 @@ export function loadConfig(env: Env = process.env): Config {
     corsOrigins,
     logLevel: read.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
     publicUrl: (read.string('PUBLIC_URL') ?? `http://${host}:${port}`).replace(/\/$/, ''),
+    webDir: resolve(read.string('WEB_DIR') ?? fileURLToPath(new URL('../dist/public', import.meta.url))),
     orderSweepSeconds: read.int('ORDER_SWEEP_SECONDS', 60, 0, 86_400),
     referralInvitesPerDay: read.int('REFERRAL_INVITES_PER_DAY', 20, 1, 10_000),
     messages: {

@@ -7,7 +7,7 @@ export default defineConfig({
   root: import.meta.dirname,
   plugins: [react()],
   build: {
-    outDir: '../dist/web',
+    outDir: '../dist/public',
     emptyOutDir: true,
     manifest: true,
     target: 'es2022',

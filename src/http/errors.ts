@@ -85,7 +85,10 @@ export function clientErrors(err: NodeJS.ErrnoException, socket: Socket): void {
   socket.destroy();
 }
 
-export function registerErrorHandling(app: App): void {
+/** A not-found fallback that answers some requests itself (the web app's client routes); undefined = not mine. */
+export type NotFoundFallback = (request: FastifyRequest, reply: FastifyReply) => FastifyReply | undefined;
+
+export function registerErrorHandling(app: App, fallback?: NotFoundFallback): void {
   app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const known = toAppError(err);
     if (known) {
@@ -95,5 +98,5 @@ export function registerErrorHandling(app: App): void {
     request.log.error({ err }, 'unhandled error');
     return send(reply, new AppError(500, 'internal', 'Something went wrong on our side'));
   });
-  app.setNotFoundHandler((request, reply) => send(reply, new AppError(404, 'not_found', `No route ${request.method} ${request.url.split('?')[0]}`)));
+  app.setNotFoundHandler((request, reply) => fallback?.(request, reply) ?? send(reply, new AppError(404, 'not_found', `No route ${request.method} ${request.url.split('?')[0]}`)));
 }

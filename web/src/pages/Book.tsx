@@ -1,0 +1,5 @@
+import { PageTitle } from '../components/ui';
+
+export function BookPage() {
+  return <PageTitle>Book a session</PageTitle>;
+}

@@ -1,0 +1,5 @@
+import { PageTitle } from '../components/ui';
+
+export function ReviewPage() {
+  return <PageTitle>Review your session</PageTitle>;
+}

@@ -1,0 +1,5 @@
+import { PageTitle } from '../components/ui';
+
+export function SignupPage() {
+  return <PageTitle>Create your account</PageTitle>;
+}

@@ -1,0 +1,5 @@
+import { PageTitle } from '../../components/ui';
+
+export function CalendarPage() {
+  return <PageTitle>Calendar</PageTitle>;
+}
