@@ -12,8 +12,9 @@ test.describe('the app shell', () => {
 
   test('a keyboard user can skip to the content', async ({ page }) => {
     await page.goto('/');
-    await page.keyboard.press('Tab');
     const skip = page.getByRole('link', { name: 'Skip to content' });
+    await expect(skip).toBeAttached(); // the app has rendered
+    await page.keyboard.press('Tab');
     await expect(skip).toBeFocused();
     await page.keyboard.press('Enter');
     await expect(page.locator('#main')).toBeFocused();
