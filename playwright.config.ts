@@ -33,7 +33,9 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: `rm -rf ${E2E_DATA_DIR} && exec node bin/recovery.js serve`,
+    // A fresh database every run (the lock too: a killed run's lock would hold the next one for 15 s).
+    command: `rm -rf ${E2E_DATA_DIR} ${E2E_DATA_DIR}.lock && exec node bin/recovery.js serve`,
+    gracefulShutdown: { signal: 'SIGTERM', timeout: 10_000 },
     url: `http://127.0.0.1:${E2E_PORT}/ready`,
     reuseExistingServer: false,
     timeout: 120_000,
