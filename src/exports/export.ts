@@ -14,6 +14,9 @@ export interface Progress {
 
 export const EXPORT_BATCH = 1000;
 
+/** RFC 4180 (CRLF, quotes doubled); booleans as true/false, not csv-stringify's 1/empty. */
+const CSV = { record_delimiter: 'windows' as const, cast: { boolean: (value: boolean) => (value ? 'true' : 'false') } };
+
 function cell(value: unknown): unknown {
   if (value instanceof Date) return value.toISOString();
   if (value !== null && typeof value === 'object') return JSON.stringify(value);
@@ -43,12 +46,12 @@ export async function writeExport(
   let written = 0;
   try {
     options.progress?.start(await countExport(db, kind, filter));
-    await write(stringify([columns]));
+    await write(stringify([columns], CSV));
     let cursor: ExportCursor | null = null;
     for (;;) {
       const page = await exportPage(db, kind, filter, cursor, batch);
       if (page.rows.length === 0) break;
-      await write(stringify(page.rows.map((row) => columns.map((c) => cell(row[c])))));
+      await write(stringify(page.rows.map((row) => columns.map((c) => cell(row[c]))), CSV));
       written += page.rows.length;
       options.progress?.update(written);
       if (page.rows.length < batch) break;
