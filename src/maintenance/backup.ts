@@ -1,6 +1,8 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { gunzip, gzip } from 'node:zlib';
 import type { Database } from '../db/index.js';
 import { dumpPglite, openPglite } from '../db/pglite.js';
 
@@ -10,16 +12,19 @@ export const POSTGRES_BACKUP_HINT =
   'pg_dump --format=custom --file=recovery.dump "$DATABASE_URL", then pg_restore --dbname="$DATABASE_URL" --no-owner --single-transaction recovery.dump (see the README)';
 
 /**
- * A consistent copy of the embedded database: PGlite's `dumpDataDir()` (a tarball of the data
+ * A consistent copy of the embedded database: PGlite's `dumpDataDir()` (a gzipped tarball of the data
  * dir, taken while no transaction is open on PGlite's one connection),
  * written to `file.part` and renamed. Returns its size in bytes.
  */
 export async function backupPglite(db: Database, file: string): Promise<number> {
   // Dirty pages to the files first (the WAL would bring them back anyway), then the dump while
   // holding PGlite's transaction lock: no other transaction is open during the copy.
-  await db.query('CHECKPOINT');
-  const dump = await db.transaction(() => dumpPglite(db));
-  const bytes = new Uint8Array(await dump.arrayBuffer());
+  const dump = await db.transaction(async (tx) => {
+    await tx.query('CHECKPOINT');
+    return dumpPglite(db);
+  });
+  // Compressed off the event loop (zlib's thread pool): a server keeps answering meanwhile.
+  const bytes = await promisify(gzip)(new Uint8Array(await dump.arrayBuffer()));
   const part = `${file}.part`;
   try {
     await writeFile(part, bytes);
@@ -54,7 +59,8 @@ export async function restorePglite(file: string, dataDir: string): Promise<void
         'Restore into an empty data dir (point DATA_DIR at a new directory), then swap the directories while the server is stopped.',
     );
   }
-  const data = await readFile(file);
-  const db = await openPglite({ dataDir, loadDataDir: new Blob([data]) });
+  let data: Uint8Array = await readFile(file);
+  if (data[0] === 0x1f && data[1] === 0x8b) data = await promisify(gunzip)(data);
+  const db = await openPglite({ dataDir, loadDataDir: new Blob([new Uint8Array(data)]) });
   await db.close();
 }
