@@ -222,13 +222,24 @@ export function isCommandName(name: unknown): name is CommandName {
   return typeof name === 'string' && Object.hasOwn(commands, name);
 }
 
+/** A thrown value as a sentence, also when it is not an Error (PGlite's file-system errors are plain objects). */
+function describeError(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  if (typeof err === 'object' && err !== null) {
+    const { message, code, errno } = err as { message?: unknown; code?: unknown; errno?: unknown };
+    if (typeof message === 'string' && message) return message;
+    return `failed: ${JSON.stringify({ code, errno })}`;
+  }
+  return String(err);
+}
+
 /** Runs a command; a failure is printed as a message (a database rule in its own words) and exits 1. */
 export async function execute(name: CommandName, ctx: CommandContext, args: CommandArgs): Promise<number> {
   try {
     return await commands[name](ctx, args);
   } catch (err) {
     const known = fromDatabaseError(err);
-    ctx.out.error(known ? known.message : err instanceof Error ? err.message : String(err));
+    ctx.out.error(known ? known.message : describeError(err));
     return 1;
   }
 }
