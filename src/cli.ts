@@ -190,7 +190,7 @@ export function buildCli(): Command {
     .action(() => run('maintain expire-orders'));
   maintain
     .command('purge-referrals')
-    .description('delete pending referrals whose expiry passed over 30 days ago (the ledger is untouched)')
+    .description('delete unaccepted referrals whose expiry passed over 30 days ago (the ledger is untouched)')
     .action(() => run('maintain purge-referrals'));
   maintain
     .command('archive')

@@ -130,7 +130,7 @@ const backupNow: CommandRun = async ({ db, out }, args) => {
 };
 
 const purgeReferralsNow: CommandRun = async ({ db, out }) => {
-  out.log(`${await purgeReferrals(db)} pending referral(s) expired over 30 days ago deleted`);
+  out.log(`${await purgeReferrals(db)} unaccepted referral(s) expired over 30 days ago deleted`);
   return 0;
 };
 

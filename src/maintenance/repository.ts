@@ -111,14 +111,15 @@ export async function expireReferrals(db: Queryable): Promise<number> {
 }
 
 /**
- * The seed's cleanup: deletes pending referrals whose expiry passed over 30 days ago. Accepted
+ * The seed's cleanup: deletes invitations whose expiry passed over 30 days ago and that were
+ * never accepted. The seed's `status = 'pending'` alone would find nothing here: at its expiry a
+ * pending referral becomes `expired` (expireReferrals, on the job queue), so both go. Accepted
  * ones (and so the ledger) and app_private.rewarded_invitees ("credited once, ever") are not
- * touched: only `status = 'pending'` rows go, and no trigger of referrals writes on delete.
- * Returns how many were deleted.
+ * touched, and no trigger of referrals writes on delete. Returns how many were deleted.
  */
 export async function purgeReferrals(db: Queryable): Promise<number> {
   const { rowCount } = await db.query(`DELETE FROM referrals
-WHERE status = 'pending'
+WHERE status IN ('pending', 'expired')
 AND expires_at < NOW() - INTERVAL '30 days'`);
   return rowCount;
 }

@@ -219,7 +219,7 @@ describe.each(engines)('recovery CLI on %s', SLOW, (engine) => {
   });
 
   it('maintain purge-referrals, archive and analyze run; a bad --before is refused', async () => {
-    expect((await runCli(['maintain', 'purge-referrals'], env)).lines).toEqual(['0 pending referral(s) expired over 30 days ago deleted']);
+    expect((await runCli(['maintain', 'purge-referrals'], env)).lines).toEqual(['0 unaccepted referral(s) expired over 30 days ago deleted']);
     const archive = await runCli(['maintain', 'archive', '--before', '18m', '--batch-size', '10'], env);
     expect(archive.exitCode).toBe(0);
     expect(archive.lines.at(-1)).toMatch(/^0 completed booking\(s\) before \d{4}-\d{2}-\d{2}T.* archived/);

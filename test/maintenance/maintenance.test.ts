@@ -187,7 +187,7 @@ describe.each(engines)('maintenance on %s', { timeout: 120_000 }, (engine) => {
     expect(csvRecords(readFileSync(file, 'utf8')).map((b) => b.id)).toEqual([ids.onSlot]);
   });
 
-  it("purge-referrals deletes pending referrals expired over 30 days ago, and nothing of the ledger or 'credited once'", async () => {
+  it("purge-referrals deletes unaccepted referrals expired over 30 days ago, and nothing of the ledger or 'credited once'", async () => {
     const referrer = await makeCustomer(db);
     const invitee = await makeCustomer(db);
     const ago = (days: number) => new Date(Date.now() - days * DAY);
@@ -198,12 +198,13 @@ describe.each(engines)('maintenance on %s', { timeout: 120_000 }, (engine) => {
       await tx.query(insert, [referrer.id, 'young-pending@example.com', null, 'pending', referrer.referral_code, ago(29), null]);
       await tx.query(insert, [referrer.id, invitee.email, invitee.id, 'accepted', referrer.referral_code, ago(400), ago(380)]);
       await tx.query(insert, [referrer.id, 'old-expired@example.com', null, 'expired', referrer.referral_code, ago(400), null]);
+      await tx.query(insert, [referrer.id, 'young-expired@example.com', null, 'expired', referrer.referral_code, ago(20), null]);
       await tx.query(`insert into app_private.rewarded_invitees (invitee_email) values ('old-pending@example.com')`);
     });
     const ledger = await db.query('select count(*)::int as n, coalesce(sum(amount), 0)::int as total from public.credit_transactions');
-    expect(await purgeReferrals(db)).toBe(1);
+    expect(await purgeReferrals(db)).toBe(2);
     const left = await db.query<{ invitee_email: string }>('select invitee_email from public.referrals where referrer_id = $1 order by 1', [referrer.id]);
-    expect(left.rows.map((r) => r.invitee_email)).toEqual([invitee.email, 'old-expired@example.com', 'young-pending@example.com'].sort());
+    expect(left.rows.map((r) => r.invitee_email)).toEqual([invitee.email, 'young-expired@example.com', 'young-pending@example.com'].sort());
     expect((await db.query('select count(*)::int as n, coalesce(sum(amount), 0)::int as total from public.credit_transactions')).rows).toEqual(ledger.rows);
     expect((await db.query(`select count(*)::int as n from app_private.rewarded_invitees where invitee_email = 'old-pending@example.com'`)).rows[0]).toEqual({ n: 1 });
     expect(await purgeReferrals(db)).toBe(0);
