@@ -110,3 +110,7 @@ begin
 end;
 $$;
 revoke all on function app_private.archive_bookings_batch(timestamptz, integer) from public;
+
+-- `recovery export ledger|reviews` pages by (created_at, id): an index so each page reads only itself.
+create index idx_credit_transactions_created_at on public.credit_transactions (created_at, id);
+create index idx_reviews_created_at on public.reviews (created_at, id);
