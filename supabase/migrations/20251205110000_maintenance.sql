@@ -63,8 +63,8 @@ create trigger trigger_bookings_release_messages
 
 -- One batch of the archive: up to p_batch completed bookings that started before p_cutoff and
 -- have no review, oldest first, copied into the archive and deleted from public.bookings, in
--- the caller's transaction. Returns how many moved (0: nothing left). Owner only (the CLI and
--- the job queue run it on the owner connection); no grant to any API role.
+-- the caller's transaction. Returns how many moved (0: nothing left). For the owner (the CLI)
+-- and server code as service_role (the job queue); no Data API role may run it.
 create function app_private.archive_bookings_batch(p_cutoff timestamptz, p_batch integer)
   returns integer
   language plpgsql
@@ -110,6 +110,7 @@ begin
 end;
 $$;
 revoke all on function app_private.archive_bookings_batch(timestamptz, integer) from public;
+grant execute on function app_private.archive_bookings_batch(timestamptz, integer) to service_role;
 
 -- `recovery export ledger|reviews` pages by (created_at, id): an index so each page reads only itself.
 create index idx_credit_transactions_created_at on public.credit_transactions (created_at, id);

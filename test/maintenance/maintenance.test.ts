@@ -267,3 +267,23 @@ describe.each(engines)('maintenance on %s', { timeout: 120_000 }, (engine) => {
     });
   });
 });
+
+describe.each(engines)('the scheduler functions as service_role on %s', { timeout: 120_000 }, (engine) => {
+  it('purgeReferrals and archiveBookings work as service_role (server code), not as a signed-in user', async () => {
+    const t = await freshDatabase(engine);
+    try {
+      const user = await makeCustomer(t.db);
+      const id = await pastBooking(t.db, user, 800);
+      await asReplica(t.db, (tx) =>
+        tx.query(`insert into public.referrals (referrer_id, invitee_email, status, referral_code, expires_at) values ($1, 'gone@example.com', 'pending', $2, now() - interval '90 days')`, [user.id, user.referral_code]),
+      );
+      const cutoff = new Date(Date.now() - 365 * DAY);
+      await expect(t.db.asCaller(user.caller, (tx) => archiveBookings(tx, cutoff))).rejects.toThrow(/permission denied/);
+      expect(await t.db.asCaller({ role: 'service_role' }, (tx) => purgeReferrals(tx))).toBe(1);
+      expect(await t.db.asCaller({ role: 'service_role' }, (tx) => archiveBookings(tx, cutoff))).toBe(1);
+      expect((await t.db.query('select id from app_private.bookings_archive')).rows).toEqual([{ id }]);
+    } finally {
+      await t.drop();
+    }
+  });
+});
