@@ -1,12 +1,15 @@
+import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
 import { adminRoles } from './admins/repository.js';
-import { execute, parseEmail, parseRole, UsageError, type CommandArgs, type CommandName, type Output } from './commands/commands.js';
+import { execute, parseCutoff, parseDay, parseEmail, parseExportKind, parseRole, UsageError, type CommandArgs, type CommandName, type Output } from './commands/commands.js';
 import { forwardCommand } from './commands/control-socket.js';
 import { loadConfig, type Config } from './config.js';
 import { DataDirLockedError, openDatabase, type Database } from './db/index.js';
 import { precompilePglite } from './db/pglite.js';
 import { migrate } from './db/migrate.js';
+import { exportKinds } from './exports/repository.js';
+import { POSTGRES_BACKUP_HINT, restorePglite, RestoreRefused } from './maintenance/backup.js';
 
 const terminal: Output = { log: (line) => console.log(line), error: (line) => console.error(line) };
 
@@ -28,7 +31,7 @@ async function run(name: CommandName, args: CommandArgs = {}): Promise<void> {
   try {
     await migrate(db);
     const { buildServices } = await import('./services.js');
-    const exit = await execute(name, { db, config, services: buildServices(config, db), out: terminal }, args);
+    const exit = await execute(name, { db, config, services: buildServices(config, db), out: terminal, interactive: process.stderr.isTTY === true }, args);
     if (exit !== 0) process.exitCode = exit;
   } finally {
     await db.close();
@@ -128,6 +131,50 @@ export function buildCli(): Command {
       await db.close();
     });
 
+  program
+    .command('export <what>')
+    .description(`write a CSV export (${exportKinds.join(', ')}); a running server on the data dir writes it`)
+    .requiredOption('--out <file>', 'the CSV file to write')
+    .option('--from <date>', 'first day (YYYY-MM-DD, business time zone)', asArgument(parseDay))
+    .option('--to <date>', 'last day (YYYY-MM-DD, business time zone)', asArgument(parseDay))
+    .action((what: string, options: { out: string; from?: string; to?: string }) =>
+      run('export', { kind: asArgument(parseExportKind)(what), out: resolve(options.out), from: options.from, to: options.to }),
+    );
+
+  program
+    .command('backup')
+    .description('copy the embedded database to a file (consistent while a server runs); PostgreSQL: use pg_dump')
+    .requiredOption('--out <file>', 'the backup file to write')
+    .action(async (options: { out: string }) => {
+      if (loadConfig().databaseUrl) {
+        console.error(POSTGRES_BACKUP_HINT);
+        process.exitCode = 1;
+        return;
+      }
+      await run('backup', { out: resolve(options.out) });
+    });
+
+  program
+    .command('restore <file>')
+    .description('restore a backup into an empty data dir (DATA_DIR); PostgreSQL: use pg_restore')
+    .action(async (file: string) => {
+      const config = loadConfig();
+      if (config.databaseUrl) {
+        console.error(POSTGRES_BACKUP_HINT);
+        process.exitCode = 1;
+        return;
+      }
+      try {
+        await restorePglite(resolve(file), config.dataDir);
+      } catch (err) {
+        if (!(err instanceof RestoreRefused)) throw err;
+        console.error(err.message);
+        process.exitCode = 1;
+        return;
+      }
+      console.log(`restored ${resolve(file)} into ${config.dataDir}; run npx recovery db:check to verify it`);
+    });
+
   const maintain = program.command('maintain').description('maintenance tasks');
   maintain
     .command('expire-referrals')
@@ -141,6 +188,20 @@ export function buildCli(): Command {
     .command('expire-orders')
     .description('fail unpaid orders past their expiry: cancel their bookings, return their credits')
     .action(() => run('maintain expire-orders'));
+  maintain
+    .command('purge-referrals')
+    .description('delete unaccepted referrals whose expiry passed over 30 days ago (the ledger is untouched)')
+    .action(() => run('maintain purge-referrals'));
+  maintain
+    .command('archive')
+    .description('move completed bookings older than the cutoff into the archive, in batches (reviewed bookings stay)')
+    .requiredOption('--before <age-or-date>', 'an age (1y, 18m, 6w, 400d) or a date (YYYY-MM-DD)', asArgument((v) => (parseCutoff(v), v)))
+    .option('--batch-size <n>', 'bookings per transaction (default 1000)')
+    .action((options: { before: string; batchSize?: string }) => run('maintain archive', { before: options.before, batchSize: options.batchSize }));
+  maintain
+    .command('analyze')
+    .description('refresh planner statistics: ANALYZE the main tables, VACUUM ANALYZE the bookings')
+    .action(() => run('maintain analyze'));
 
   return program;
 }

@@ -1,5 +1,5 @@
 /**
- * The CLI talks to a running server over a Unix socket in the data dir, because embedded PGlite
+ * The CLI talks to a running server over a Unix socket beside the data dir, because embedded PGlite
  * is single-process: while a server holds the data dir, the CLI sends its command here and the
  * server runs the same implementation on its own open database.
  *
@@ -10,7 +10,7 @@
  */
 import { chmodSync, lstatSync, rmSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
-import { join } from 'node:path';
+import { resolve } from 'node:path';
 import { execute, isCommandName, type CommandContext, type Output } from './commands.js';
 
 /** What the server runs commands with: its own database, configuration and services. */
@@ -18,8 +18,12 @@ type ServerContext = Omit<CommandContext, 'out'>;
 
 const MAX_REQUEST = 64 * 1024;
 
+/**
+ * DATA_DIR.sock, beside the data dir (as proper-lockfile's DATA_DIR.lock), not in it: PGlite's
+ * dumpDataDir (`recovery backup`) copies the data dir and cannot copy a socket.
+ */
 export function controlSocketPath(dataDir: string): string {
-  return join(dataDir, 'recovery.sock');
+  return `${resolve(dataDir)}.sock`;
 }
 
 interface Logger {
@@ -53,7 +57,7 @@ async function answer(socket: Socket, line: string, context: ServerContext, log:
 }
 
 /**
- * Listens on DATA_DIR/recovery.sock. Call it while holding the data-dir lock: any socket file
+ * Listens on DATA_DIR.sock. Call it while holding the data-dir lock: any socket file
  * already there is then left by a server that crashed, and is replaced.
  */
 export async function listenForCommands(context: ServerContext, log: Logger): Promise<ControlSocket> {

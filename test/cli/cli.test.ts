@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -193,6 +193,75 @@ describe.each(engines)('recovery CLI on %s', SLOW, (engine) => {
     await withOwner((db) => db.query("delete from auth.users where email = 'broken@example.com'"));
     expect((await runCli(['db:check'], env)).exitCode).toBe(0);
   });
+
+  it('export writes a CSV with plain progress lines off a terminal; a bad kind or date is refused', async () => {
+    await withOwner((db) => db.query("select id from app_private.create_auth_user('exported@example.com', null, '{}'::jsonb)"));
+    const file = join(dataDir, 'customers.csv');
+    const res = await runCli(['export', 'customers', '--out', file, '--from', '2000-01-01', '--to', '2999-12-31'], env);
+    expect(res.errors).toBe('');
+    expect(res.exitCode).toBe(0);
+    expect(res.lines[0]).toMatch(/^export customers: \d+ row\(s\) to write$/);
+    expect(res.lines.at(-1)).toMatch(new RegExp(`^\\d+ customers row\\(s\\) written to ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
+    const text = readFileSync(file, 'utf8');
+    expect(text.split('\r\n')[0]).toBe('email,full_name,credits,total_bookings,lifetime_value_cents,last_booking,last_booking_local,signed_up_at');
+    expect(text.split('\r\n')[1]).toMatch(/^exported@example\.com,,0,0,0,,,\d{4}-/);
+
+    const badKind = await runCli(['export', 'everything', '--out', file], env);
+    expect(badKind.exitCode).not.toBe(0);
+    expect(badKind.errors).toMatch(/export one of customers, bookings, orders, ledger, reviews/);
+    const badDate = await runCli(['export', 'bookings', '--out', file, '--from', '2025-13-01'], env);
+    expect(badDate.exitCode).not.toBe(0);
+    expect(badDate.errors).toMatch(/not a date/);
+    const backwards = await runCli(['export', 'bookings', '--out', join(dataDir, 'never.csv'), '--from', '2025-02-01', '--to', '2025-01-01'], env);
+    expect(backwards.exitCode).toBe(1);
+    expect(backwards.errors).toMatch(/--from must not be after --to/);
+    expect(existsSync(join(dataDir, 'never.csv'))).toBe(false);
+  });
+
+  it('maintain purge-referrals, archive and analyze run; a bad --before is refused', async () => {
+    expect((await runCli(['maintain', 'purge-referrals'], env)).lines).toEqual(['0 unaccepted referral(s) expired over 30 days ago deleted']);
+    const archive = await runCli(['maintain', 'archive', '--before', '18m', '--batch-size', '10'], env);
+    expect(archive.exitCode).toBe(0);
+    expect(archive.lines.at(-1)).toMatch(/^0 completed booking\(s\) before \d{4}-\d{2}-\d{2}T.* archived/);
+    expect((await runCli(['maintain', 'archive', '--before', '2024-01-01'], env)).exitCode).toBe(0);
+    const bad = await runCli(['maintain', 'archive', '--before', 'last year'], env);
+    expect(bad.exitCode).not.toBe(0);
+    expect(bad.errors).toMatch(/--before must be an age like 1y/);
+    const analyze = await runCli(['maintain', 'analyze'], env);
+    expect(analyze.exitCode).toBe(0);
+    expect(analyze.lines).toContain('done: VACUUM ANALYZE bookings');
+  });
+
+  if (engine === 'postgres') {
+    it('backup and restore say to use pg_dump / pg_restore and exit 1', async () => {
+      for (const args of [['backup', '--out', join(dataDir, 'x.backup')], ['restore', join(dataDir, 'x.backup')]]) {
+        const res = await runCli(args, env);
+        expect(res.exitCode).toBe(1);
+        expect(res.errors).toMatch(/use pg_dump and pg_restore/);
+      }
+      expect(existsSync(join(dataDir, 'x.backup'))).toBe(false);
+    });
+  }
+
+  if (engine === 'pglite') {
+    it('backup, then restore into an empty data dir: db:check is clean there; a second restore is refused', async () => {
+      const file = join(dataDir, 'recovery.backup');
+      const backup = await runCli(['backup', '--out', file], env);
+      expect(backup.errors).toBe('');
+      expect(backup.exitCode).toBe(0);
+      expect(backup.lines[0]).toMatch(/^backup written to .*recovery\.backup \(\d+\.\d MB\)/);
+      const elsewhere = { ...env, DATA_DIR: join(dataDir, 'restored') };
+      const restore = await runCli(['restore', file], elsewhere);
+      expect(restore.errors).toBe('');
+      expect(restore.exitCode).toBe(0);
+      const check = await runCli(['db:check'], elsewhere);
+      expect(check.exitCode).toBe(0);
+      expect((await runCli(['admin', 'list'], elsewhere)).lines).toContainEqual(expect.stringMatching(/^x@example\.com\t/));
+      const again = await runCli(['restore', file], elsewhere);
+      expect(again.exitCode).toBe(1);
+      expect(again.errors).toMatch(/refusing to restore into .* it already holds a database/);
+    });
+  }
 
   if (engine === 'pglite') {
     it('a second process cannot open a data dir in use; after it is closed, it can', async () => {

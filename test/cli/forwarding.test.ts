@@ -1,9 +1,9 @@
 /**
  * The CLI while a server runs on the same embedded data dir: the server holds the PGlite lock,
- * so the CLI sends its command over the server's control socket (DATA_DIR/recovery.sock).
+ * so the CLI sends its command over the server's control socket (DATA_DIR.sock, beside the data dir).
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -138,6 +138,31 @@ describe('the CLI while a server runs on the data dir', SLOW, () => {
     const prune = await cli(dataDir, 'maintain', 'prune-sessions');
     expect(prune.code).toBe(0);
     expect(prune.stdout).toMatch(/^\d+ rate-limit window\(s\) and \d+ refresh token\(s\) deleted\n$/);
+  });
+
+  it('export and backup run in the server, which writes the files; restore into the held data dir is refused', async () => {
+    const csv = join(dir, 'staff-bookings.csv');
+    const exported = await cli(dataDir, 'export', 'bookings', '--out', csv);
+    expect(exported.stderr, server!.output()).toBe('');
+    expect(exported.code).toBe(0);
+    expect(exported.stdout).toMatch(/^export bookings: 0 row\(s\) to write\n0 bookings row\(s\) written to /);
+    expect(readFileSync(csv, 'utf8')).toMatch(/^id,customer_email,customer_name,service_type,status,archived,date_time,date_time_local,/);
+
+    const file = join(dir, 'live.backup');
+    const backup = await cli(dataDir, 'backup', '--out', file);
+    expect(backup.stderr, server!.output()).toBe('');
+    expect(backup.code).toBe(0);
+    expect(readFileSync(file).subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b]));
+    // The copy taken while the server ran restores into an empty data dir, with the super admin added above.
+    const copy = join(dir, 'copy');
+    expect((await cli(copy, 'restore', file)).code).toBe(0);
+    const list = await cli(copy, 'admin', 'list');
+    expect(list.stdout).toMatch(/^owner@example\.com\tsuper_admin\t/);
+    expect((await cli(copy, 'db:check')).code).toBe(0);
+
+    const refused = await cli(dataDir, 'restore', file);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/already holds a database/);
   });
 
   it('a failing command exits 1 with its message; a bad role is refused', async () => {
