@@ -278,6 +278,7 @@ CREATE TRIGGER trigger_bookings_fit_slot BEFORE INSERT OR UPDATE OF slot_id, dur
 CREATE TRIGGER trigger_bookings_future_date_time BEFORE INSERT OR UPDATE OF date_time, slot_id ON public.bookings FOR EACH ROW EXECUTE FUNCTION public.bookings_future_date_time();
 CREATE TRIGGER trigger_bookings_guard_customer_update BEFORE UPDATE ON public.bookings FOR EACH ROW EXECUTE FUNCTION public.bookings_guard_customer_update();
 CREATE TRIGGER trigger_bookings_queue_messages AFTER INSERT OR UPDATE OF status, date_time ON public.bookings FOR EACH ROW EXECUTE FUNCTION app_private.bookings_queue_messages();
+CREATE TRIGGER trigger_bookings_release_messages AFTER DELETE ON public.bookings REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app_private.bookings_release_messages();
 CREATE TRIGGER trigger_bookings_slot_count AFTER INSERT OR DELETE OR UPDATE OF status, slot_id ON public.bookings FOR EACH ROW EXECUTE FUNCTION public.maintain_slot_bookings();
 CREATE TRIGGER trigger_bookings_status_transition BEFORE UPDATE OF status ON public.bookings FOR EACH ROW EXECUTE FUNCTION public.bookings_status_transition();
 CREATE TRIGGER trigger_bookings_updated_at BEFORE UPDATE ON public.bookings FOR EACH ROW EXECUTE FUNCTION public.update_updated_at_column();
@@ -362,6 +363,7 @@ create table public.credit_transactions (
   constraint credit_transactions_pkey PRIMARY KEY (id),
   constraint credit_transactions_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.profiles(id) ON DELETE CASCADE
 );
+CREATE INDEX idx_credit_transactions_created_at ON public.credit_transactions USING btree (created_at, id);
 CREATE INDEX idx_credit_transactions_reference_id ON public.credit_transactions USING btree (reference_id);
 CREATE INDEX idx_credit_transactions_user_id ON public.credit_transactions USING btree (user_id);
 CREATE TRIGGER trigger_credit_transactions_apply AFTER INSERT OR DELETE ON public.credit_transactions FOR EACH ROW EXECUTE FUNCTION public.credit_transactions_apply();
@@ -399,7 +401,6 @@ create table public.messages (
   updated_at timestamp with time zone default now() not null,
   sent_at timestamp with time zone,
   constraint messages_attempts_check CHECK ((attempts >= 0)),
-  constraint messages_booking_id_fkey FOREIGN KEY (booking_id) REFERENCES public.bookings(id) ON DELETE SET NULL,
   constraint messages_channel_check CHECK ((channel = ANY (ARRAY['email'::text, 'sms'::text]))),
   constraint messages_data_check CHECK ((jsonb_typeof(data) = 'object'::text)),
   constraint messages_kind_check CHECK ((kind = ANY (ARRAY['booking_received'::text, 'booking_confirmed'::text, 'receipt'::text, 'reminder'::text, 'booking_rescheduled'::text, 'booking_cancelled'::text, 'refund_issued'::text, 'review_request'::text, 'referral_invitation'::text, 'referral_reward'::text]))),
@@ -414,6 +415,7 @@ CREATE INDEX idx_messages_order_id ON public.messages USING btree (order_id);
 CREATE INDEX idx_messages_status_created ON public.messages USING btree (status, created_at DESC);
 CREATE INDEX idx_messages_user_id ON public.messages USING btree (user_id);
 CREATE UNIQUE INDEX messages_one_per_idempotency_key ON public.messages USING btree (idempotency_key) WHERE (status <> 'cancelled'::text);
+CREATE TRIGGER trigger_messages_check_booking BEFORE INSERT OR UPDATE OF booking_id ON public.messages FOR EACH ROW EXECUTE FUNCTION app_private.messages_check_booking();
 CREATE TRIGGER trigger_messages_updated_at BEFORE UPDATE ON public.messages FOR EACH ROW EXECUTE FUNCTION public.update_updated_at_column();
 alter table public.messages enable row level security;
 create policy messages_select_own_or_admin on public.messages
@@ -700,6 +702,7 @@ create table public.reviews (
   constraint reviews_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.profiles(id) ON DELETE CASCADE
 );
 CREATE INDEX idx_reviews_booking_id ON public.reviews USING btree (booking_id);
+CREATE INDEX idx_reviews_created_at ON public.reviews USING btree (created_at, id);
 CREATE INDEX idx_reviews_featured ON public.reviews USING btree (is_featured) WHERE (is_featured = true);
 CREATE INDEX idx_reviews_rating ON public.reviews USING btree (rating);
 CREATE INDEX idx_reviews_user_id ON public.reviews USING btree (user_id);
@@ -1325,6 +1328,53 @@ $function$;
 grant execute on function app_hidden.sms_stopped(p_phone text) to authenticated;
 grant execute on function app_hidden.sms_stopped(p_phone text) to service_role;
 
+-- app_private.archive_bookings_batch(p_cutoff timestamp with time zone, p_batch integer)
+
+CREATE OR REPLACE FUNCTION app_private.archive_bookings_batch(p_cutoff timestamp with time zone, p_batch integer)
+ RETURNS integer
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+declare
+  v_ids uuid[];
+begin
+  select coalesce(array_agg(s.id), '{}') into v_ids
+    from (select b.id
+            from public.bookings b
+           where b.status = 'completed'
+             and b.date_time < p_cutoff
+             and not exists (select 1 from public.reviews r where r.booking_id = b.id)
+           order by b.date_time, b.id
+           limit p_batch
+             for update of b skip locked) s;
+  if cardinality(v_ids) = 0 then
+    return 0;
+  end if;
+
+  insert into app_private.bookings_archive
+    (id, user_id, order_id, date_time, duration, service_type, add_ons, status, notes, address,
+     total_amount, created_at, updated_at, slot_id, cancelled_at)
+  select b.id, b.user_id, b.order_id, b.date_time, b.duration, b.service_type, b.add_ons, b.status, b.notes, b.address,
+         b.total_amount, b.created_at, b.updated_at, b.slot_id, b.cancelled_at
+    from public.bookings b
+   where b.id = any (v_ids);
+
+  delete from public.bookings b where b.id = any (v_ids);
+
+  -- The delete gave the slots' places back; an archived session still held its place.
+  update public.availability_slots s
+     set current_bookings = s.current_bookings + c.n
+    from (select a.slot_id, count(*)::integer as n
+            from app_private.bookings_archive a
+           where a.id = any (v_ids) and a.slot_id is not null
+           group by a.slot_id) c
+   where s.id = c.slot_id;
+
+  return cardinality(v_ids);
+end;
+$function$;
+grant execute on function app_private.archive_bookings_batch(p_cutoff timestamp with time zone, p_batch integer) to service_role;
+
 -- app_private.auth_user_by_email(p_email text)
 
 CREATE OR REPLACE FUNCTION app_private.auth_user_by_email(p_email text)
@@ -1423,6 +1473,25 @@ begin
 end;
 $function$;
 
+-- app_private.bookings_release_messages()
+
+CREATE OR REPLACE FUNCTION app_private.bookings_release_messages()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+begin
+  update public.messages m
+     set booking_id = null
+    from old_rows o
+   where m.booking_id = o.id
+     and not exists (select 1 from app_private.bookings_archive a where a.id = o.id);
+  return null;
+end;
+$function$;
+grant execute on function app_private.bookings_release_messages() to public;
+
 -- app_private.create_auth_user(p_email text, p_encrypted_password text, p_user_meta jsonb)
 
 CREATE OR REPLACE FUNCTION app_private.create_auth_user(p_email text, p_encrypted_password text, p_user_meta jsonb)
@@ -1505,6 +1574,28 @@ AS $function$
   ) m
 $function$;
 grant execute on function app_private.email_mailbox(p_email text) to service_role;
+
+-- app_private.messages_check_booking()
+
+CREATE OR REPLACE FUNCTION app_private.messages_check_booking()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+begin
+  if new.booking_id is not null
+     and not exists (select 1 from public.bookings b where b.id = new.booking_id)
+     and not exists (select 1 from app_private.bookings_archive a where a.id = new.booking_id) then
+    raise exception using
+      errcode = '23503',
+      message = 'insert or update on table "messages" violates foreign key constraint "messages_booking_id_fkey"',
+      detail = format('Key (booking_id)=(%s) is not present in table "bookings" (live or archived).', new.booking_id);
+  end if;
+  return new;
+end;
+$function$;
+grant execute on function app_private.messages_check_booking() to public;
 
 -- app_private.orders_queue_receipt()
 
