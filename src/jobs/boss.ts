@@ -42,10 +42,11 @@ export interface Scheduler {
  */
 export async function startScheduler(target: SchedulerTarget, schedules: readonly Schedule[], log: Log, timing: SchedulerTiming = {}): Promise<Scheduler> {
   const { PgBoss, fromPglite } = await import('pg-boss');
+  // pg-boss asserts every option present, so unset timings are left out (not passed as undefined).
   const common = {
     schema: BOSS_SCHEMA,
-    cronMonitorIntervalSeconds: timing.cronMonitorIntervalSeconds,
-    cronWorkerIntervalSeconds: timing.cronWorkerIntervalSeconds,
+    ...(timing.cronMonitorIntervalSeconds ? { cronMonitorIntervalSeconds: timing.cronMonitorIntervalSeconds } : {}),
+    ...(timing.cronWorkerIntervalSeconds ? { cronWorkerIntervalSeconds: timing.cronWorkerIntervalSeconds } : {}),
   };
   let boss: PgBoss;
   if (target.db.engine === 'pglite') {
