@@ -8,27 +8,15 @@
 --   * one INSERT for all of a booking's messages (the first message and its reminders, on email and,
 --     for the kinds sent by text to a customer who gets texts, on sms), with one read of the
 --     customer's email, phone and text opt-in;
+--   * no SQL-language helper on the hot path (PostgreSQL before 18 plans a non-inlined SQL function at
+--     every call; plpgsql caches its plans): the recipients' read and the message data are built in
+--     the plpgsql functions themselves;
 --   * an update that changes neither the status nor the time returns before reading anything;
 --   * idx_messages_due is dropped: idx_messages_due_in_order (send_after, id) of
 --     20251204160000_message_claim_index.sql has the same predicate and leading column, so every
 --     message insert maintained one index for nothing.
 
 drop index if exists public.idx_messages_due;
-
--- The customer as messages reach them: email, and the E.164 phone when they opted in to texts
--- (as app_private.sms_recipient).
-create function app_private.message_recipients(p_user_id uuid, out email text, out phone text)
-language sql
-stable
-security definer
-set search_path = ''
-as $$
-  select p.email, case when n.sms_opt_in then app_hidden.e164(p.phone) end
-    from public.profiles p
-    left join public.notification_preferences n on n.user_id = p.id
-   where p.id = p_user_id
-$$;
-revoke all on function app_private.message_recipients(uuid) from public;
 
 -- A booking's messages in one statement: `p_kind` (null: none) with `p_data` sent at `p_send_after`
 -- (null: now), and, when `p_reminders`, a reminder at each offset of the settings whose moment is
@@ -41,10 +29,16 @@ security definer
 set search_path = ''
 as $$
 declare
-  v_data jsonb := app_private.booking_message_data(b);
+  -- As app_private.booking_message_data(b), built here: a SQL function with its own search_path is
+  -- planned again at each call from plpgsql (PostgreSQL before 18 keeps no plans for SQL functions); plpgsql keeps its own.
+  v_data jsonb := pg_catalog.jsonb_build_object('booking_id', b.id, 'order_id', b.order_id, 'service_type', b.service_type,
+    'date_time', b.date_time, 'duration', b.duration, 'address', b.address, 'status', b.status, 'total_amount', b.total_amount);
   v_offsets integer[];
-  v_sms text[] := app_hidden.sms_kinds();
+  v_sms text[];
 begin
+  if p_phone is not null then
+    v_sms := app_hidden.sms_kinds(); -- only asked when there is a phone to text
+  end if;
   if p_reminders then
     select s.reminder_offsets_minutes into v_offsets from public.business_settings s where s.id;
   end if;
@@ -82,7 +76,9 @@ declare
   v_email text;
   v_phone text;
 begin
-  select x.email, x.phone into v_email, v_phone from app_private.message_recipients(b.user_id) x;
+  select p.email, case when n.sms_opt_in then app_hidden.e164(p.phone) end into v_email, v_phone
+    from public.profiles p left join public.notification_preferences n on n.user_id = p.id
+   where p.id = b.user_id;
   perform app_private.queue_booking_messages(b, v_email, v_phone, null, null, null, true);
 end;
 $$;
@@ -107,7 +103,9 @@ begin
   if not v_status_changed and not v_moved then
     return null;
   end if;
-  select x.email, x.phone into v_email, v_phone from app_private.message_recipients(new.user_id) x;
+  select p.email, case when n.sms_opt_in then app_hidden.e164(p.phone) end into v_email, v_phone
+    from public.profiles p left join public.notification_preferences n on n.user_id = p.id
+   where p.id = new.user_id;
 
   if tg_op = 'INSERT' then
     if new.status = 'confirmed' then
