@@ -65,7 +65,10 @@ export async function serve(config: Config): Promise<void> {
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const engine = config.databaseUrl ? 'PostgreSQL' : `embedded PGlite (${config.dataDir})`;
-  if (config.messages.worker) scheduler = startUpkeep(config, db, services, app.log);
+  // A second after listening: the first requests (and /ready) never share the event loop with pg-boss's import.
+  if (config.messages.worker) {
+    scheduler = new Promise((resolve) => setTimeout(resolve, 1000).unref()).then(() => (closing ? undefined : startUpkeep(config, db, services, app.log)));
+  }
   console.log(`Recovery Machine API listening on http://${config.host}:${port} (database: ${engine}; docs at /docs)`);
 }
 
