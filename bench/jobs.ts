@@ -18,7 +18,7 @@
  * and an in-memory mailer (src/jobs/fallbacks.ts) so the network is not measured.
  *
  * Raw: the worker's queue SQL alone, statement for statement, in the same transactions: claim
- * (skipStaleReminders, claimDue, businessContact in one transaction) then markSent for each
+ * (claimDueBatch, which also skips stale reminders, and businessContact in one transaction) then markSent for each
  * message in its own, in a tight loop, one loop per worker; no preferences read, no compose, no
  * rendering, no sending.
  *
@@ -40,7 +40,7 @@ import { MessageWorker, type DrainResult, type MessagePorts, type WorkerSettings
 import { workerSettings } from '../src/services.js';
 import { compose } from '../src/messages/compose.js';
 import { createRenderer } from '../src/messages/render.js';
-import { businessContact, claimDue, markSent, skipStaleReminders } from '../src/messages/repository.js';
+import { businessContact, claimDueBatch, markSent } from '../src/messages/repository.js';
 import { NotificationService } from '../src/notifications/service.js';
 import { ReviewLinks } from '../src/reviews/tokens.js';
 import { seedCustomers } from './booking-data.js';
@@ -150,10 +150,10 @@ function ports(db: Database, mailer: MemoryMailer): MessagePorts {
 async function rawDrain(db: Database): Promise<DrainResult & { lost: number }> {
   const total = { sent: 0, retrying: 0, failed: 0, skipped: 0, lost: 0 };
   for (;;) {
-    const claimed = await db.asCaller(SERVICE_ROLE, async (tx) => {
-      total.skipped += await skipStaleReminders(tx);
-      const batch = await claimDue(tx, serverWorker.batchSize, serverWorker.leaseSeconds);
-      if (batch.length > 0) await businessContact(tx, serverWorker.publicUrl);
+    const { claimed, taken } = await db.asCaller(SERVICE_ROLE, async (tx) => {
+      const batch = await claimDueBatch(tx, serverWorker.batchSize, serverWorker.leaseSeconds);
+      total.skipped += batch.skipped;
+      if (batch.claimed.length > 0) await businessContact(tx, serverWorker.publicUrl);
       return batch;
     });
     for (const message of claimed) {
@@ -161,7 +161,7 @@ async function rawDrain(db: Database): Promise<DrainResult & { lost: number }> {
       if (recorded) total.sent += 1;
       else total.lost += 1;
     }
-    if (claimed.length < serverWorker.batchSize) return total;
+    if (taken < serverWorker.batchSize) return total;
   }
 }
 

@@ -4,6 +4,10 @@
  * baseline measured in the same run: a bare `node -e` that opens the same data dir with PGlite
  * and runs `select 1` (the database's own start). Runs the build (`npm run build` first); the
  * data dir is made and migrated by one untimed start.
+ *
+ * Then the upkeep schedules (pg-boss, started after the server listens): ms from /ready to the
+ * log line "upkeep schedules running on pg-boss", on the existing data dir (pg-boss's schema made
+ * by the untimed start) and on a new one (pg-boss creates its schema then), BENCH_SCHEDULER_STARTS (3) each.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -15,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { cleanUp, envInt, formatMs, guardProcess, onCleanup, printTable } from './lib.js';
 
 const STARTS = envInt('BENCH_STARTS', 7, 1, 100);
+const SCHEDULER_STARTS = envInt('BENCH_SCHEDULER_STARTS', 3, 0, 20);
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const BIN = join(ROOT, 'bin/recovery.js');
 
@@ -45,10 +50,15 @@ async function ready(port: number): Promise<boolean> {
   }
 }
 
-/** Spawns the server, polls /ready every 5 ms; returns ms from spawn to the first 200, then stops it. */
-async function timeServerStart(dataDir: string): Promise<number> {
+/**
+ * Spawns the server, polls /ready every 5 ms; returns ms from spawn to the first 200, then stops it.
+ * With `untilLog`, it also waits for that log line (LOG_LEVEL=info) and returns ms from /ready to it.
+ */
+async function timeServerStart(dataDir: string): Promise<number>;
+async function timeServerStart(dataDir: string, untilLog: string): Promise<{ ready: number; after: number }>;
+async function timeServerStart(dataDir: string, untilLog?: string): Promise<number | { ready: number; after: number }> {
   const port = await freePort();
-  const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_ENV: 'development' };
+  const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: untilLog ? 'info' : 'warn', NODE_ENV: 'development' };
   for (const key of ['DATABASE_URL', 'DATABASE_APP_URL', 'PUBLIC_URL']) delete env[key];
   let output = '';
   const started = performance.now();
@@ -65,7 +75,14 @@ async function timeServerStart(dataDir: string): Promise<number> {
       if (performance.now() - started > 60_000) throw new Error(`not ready within 60 s:\n${output}`);
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
-    return performance.now() - started;
+    const readyMs = performance.now() - started;
+    if (!untilLog) return readyMs;
+    while (!output.includes(untilLog)) {
+      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the server exited before "${untilLog}":\n${output}`);
+      if (performance.now() - started > 60_000) throw new Error(`no "${untilLog}" within 60 s:\n${output}`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    return { ready: readyMs, after: performance.now() - started - readyMs };
   } finally {
     await stop();
   }
@@ -113,7 +130,7 @@ const stats = (samples: number[]) => {
 };
 
 async function main(): Promise<void> {
-  guardProcess(60 + STARTS * 2 * 30);
+  guardProcess(60 + STARTS * 2 * 30 + SCHEDULER_STARTS * 2 * 60);
   const dir = process.env.BENCH_DATA_DIR?.trim() || mkdtempSync(join(tmpdir(), 'rm-bench-startup-'));
   if (!process.env.BENCH_DATA_DIR?.trim()) onCleanup(async () => rmSync(dir, { recursive: true, force: true }));
   console.log(`Start-up to /ready on an existing embedded data dir (${dir}), ${STARTS} starts each, node ${process.version}`);
@@ -138,6 +155,30 @@ async function main(): Promise<void> {
     ],
   );
   console.log(`\nratio (median serve / median baseline): ${(s.median / b.median).toFixed(2)}×; serve's own work beyond the database: ${formatMs(s.median - b.median)} ms`);
+
+  if (SCHEDULER_STARTS === 0) return;
+  const line = 'upkeep schedules running on pg-boss';
+  const existing: number[] = [];
+  const fresh: number[] = [];
+  for (let i = 0; i < SCHEDULER_STARTS; i++) {
+    existing.push((await timeServerStart(dir, line)).after);
+    const newDir = mkdtempSync(join(tmpdir(), 'rm-bench-startup-new-'));
+    try {
+      fresh.push((await timeServerStart(newDir, line)).after);
+    } finally {
+      rmSync(newDir, { recursive: true, force: true });
+    }
+  }
+  const e = stats(existing);
+  const f = stats(fresh);
+  console.log();
+  printTable(
+    ['ms from /ready to the upkeep schedules running', 'min', 'median', 'max'],
+    [
+      ['existing data dir (pg-boss schema there)', formatMs(e.min), formatMs(e.median), formatMs(e.max)],
+      ['new data dir (pg-boss creates its schema)', formatMs(f.min), formatMs(f.median), formatMs(f.max)],
+    ],
+  );
 }
 
 try {

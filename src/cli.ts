@@ -113,7 +113,7 @@ export function buildCli(): Command {
 
   program
     .command('worker')
-    .description('send due messages (emails, texts) until stopped; run it when the servers have WORKER=off')
+    .description('send due messages (emails, texts) and run the upkeep schedules until stopped; run it when the servers have WORKER=off')
     .action(async () => {
       const config = loadConfig();
       const db = await openUnlessServed(config, 'a server is running on this data dir and holds it: its own worker sends the messages (unless it has WORKER=off)');
@@ -121,12 +121,21 @@ export function buildCli(): Command {
       await migrate(db);
       const { buildServices } = await import('./services.js');
       const log = { info: (o: object, m: string) => console.log(m, JSON.stringify(o)), error: (o: object, m: string) => console.error(m, o) };
-      const stop = buildServices(config, db).messageWorker.start(log);
-      console.log('message worker running (Ctrl-C stops it)');
-      await new Promise<void>((resolve) => {
+      const services = buildServices(config, db);
+      // Listen for the signals first: one that comes while pg-boss starts still stops cleanly.
+      const stopped = new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);
       });
+      const stop = services.messageWorker.start(log);
+      console.log('message worker running (Ctrl-C stops it)');
+      // The upkeep schedules (src/jobs/schedules.ts) on pg-boss, as a server with WORKER=on runs them.
+      const [{ startScheduler }, { upkeepSchedules }] = await Promise.all([import('./jobs/boss.js'), import('./jobs/schedules.js')]);
+      const schedules = upkeepSchedules({ db, services }, config.orderSweepSeconds);
+      const scheduler = schedules.length > 0 ? await startScheduler({ db, databaseUrl: config.databaseUrl }, schedules, log) : undefined;
+      console.log(`upkeep schedules running: ${schedules.map((s) => `${s.name} (${s.cron})`).join(', ') || 'none (ORDER_SWEEP_SECONDS=0)'}`);
+      await stopped;
+      await scheduler?.stop();
       await stop();
       await db.close();
     });

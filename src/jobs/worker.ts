@@ -59,17 +59,18 @@ export class MessageWorker {
   async drain(): Promise<DrainResult> {
     const total: DrainResult = { sent: 0, retrying: 0, failed: 0, skipped: 0 };
     for (;;) {
-      const { claimed, business } = await this.db.asCaller(SERVICE_ROLE, async (tx) => {
-        total.skipped += await repo.skipStaleReminders(tx);
-        const claimed = await repo.claimDue(tx, this.settings.batchSize, this.settings.leaseSeconds);
-        return { claimed, business: claimed.length > 0 ? await repo.businessContact(tx, this.settings.publicUrl) : undefined };
+      const { claimed, taken, business } = await this.db.asCaller(SERVICE_ROLE, async (tx) => {
+        const batch = await repo.claimDueBatch(tx, this.settings.batchSize, this.settings.leaseSeconds);
+        total.skipped += batch.skipped;
+        return { ...batch, business: batch.claimed.length > 0 ? await repo.businessContact(tx, this.settings.publicUrl) : undefined };
       });
-      if (claimed.length === 0 || !business) return total;
-      for (const message of claimed) {
-        const outcome = await this.sendOne(message, business);
-        total[outcome]++;
+      if (business) {
+        for (const message of claimed) {
+          const outcome = await this.sendOne(message, business);
+          total[outcome]++;
+        }
       }
-      if (claimed.length < this.settings.batchSize) return total;
+      if (taken < this.settings.batchSize) return total;
     }
   }
 

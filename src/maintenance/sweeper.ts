@@ -7,7 +7,11 @@ interface Log {
 }
 
 /**
- * The periodic work every server does: fail unpaid orders past their expiry (their bookings
+ * NOT started by the server any more: the same work now runs as pg-boss cron schedules, once per
+ * occurrence across all servers (src/jobs/schedules.ts, src/jobs/boss.ts). Kept as a plain
+ * in-process loop for test/money/refund-intent.test.ts.
+ *
+ * The periodic work: fail unpaid orders past their expiry (their bookings
  * cancelled, credits returned), finish card refunds left pending by a crash (asked again with
  * their own idempotency key) and prune ended rate-limit windows and expired refresh tokens.
  * Expiry claims rows with SKIP LOCKED and pruning is idempotent, so any number of servers can

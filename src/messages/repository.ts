@@ -25,47 +25,59 @@ export interface ClaimedMessage {
   service_name: string | null;
 }
 
-/**
- * A reminder whose moment passed while no worker ran goes out late only while its session has not
- * started (and the booking is still live); the others are skipped.
- */
-export async function skipStaleReminders(tx: Queryable): Promise<number> {
-  const { rowCount } = await tx.query(
-    `update public.messages m set status = 'skipped', last_error = 'the session had started (or ended) before the reminder could go out'
-       from public.bookings b
-      where b.id = m.booking_id and m.kind = 'reminder' and m.status = 'pending' and m.send_after <= now()
-        and (b.date_time <= now() or b.status not in ('scheduled', 'confirmed'))`,
-  );
-  return rowCount;
-}
+/** Why a claim skips a reminder (see claimDueBatch). */
+export const STALE_REMINDER = 'the session had started (or ended) before the reminder could go out';
 
 /**
  * Claims up to `limit` due messages: pending ones whose time has come, and ones whose claim's lease
  * ran out (a worker died while sending). The claim is a status change under the row lock and
  * SKIP LOCKED, so two workers never hold one message; `send_after` becomes the lease's end.
+ *
+ * In the same statement, a pending reminder among the claimed rows whose moment passed while no
+ * worker ran goes out late only while its session has not started (and the booking is still live);
+ * the others become `skipped` and are counted, not returned. Only the batch's own bookings are
+ * looked at (by primary key), never the bookings table as a whole.
  */
-export async function claimDue(tx: Queryable, limit: number, leaseSeconds: number): Promise<ClaimedMessage[]> {
-  const { rows } = await tx.query<ClaimedMessage>(
+export async function claimDueBatch(tx: Queryable, limit: number, leaseSeconds: number): Promise<{ claimed: ClaimedMessage[]; skipped: number; taken: number }> {
+  const { rows } = await tx.query<ClaimedMessage & { stale: boolean }>(
     `with due as (
-       select m.id from public.messages m
+       select m.id,
+              (m.kind = 'reminder' and m.status = 'pending' and exists (
+                 select 1 from public.bookings b
+                  where b.id = m.booking_id and (b.date_time <= now() or b.status not in ('scheduled', 'confirmed')))) as stale
+         from public.messages m
         where m.status in ('pending', 'sending') and m.send_after <= now()
         order by m.send_after, m.id
         limit $1
-        for update skip locked
+        for update of m skip locked
+     ),
+     claimed as (
+       update public.messages m
+          set status = case when due.stale then 'skipped' else 'sending' end,
+              attempts = case when due.stale then m.attempts else m.attempts + 1 end,
+              send_after = case when due.stale then m.send_after else now() + make_interval(secs => $2) end,
+              last_error = case when due.stale then $3 else m.last_error end
+         from due
+        where m.id = due.id
+       returning m.id, m.kind, m.channel, m.recipient, m.user_id, m.booking_id, m.order_id, m.attempts, m.data, m.send_after, due.stale
      )
-     update public.messages m
-        set status = 'sending', attempts = m.attempts + 1, send_after = now() + make_interval(secs => $2)
-       from due
-      where m.id = due.id
-     returning m.id, m.kind, m.channel, m.recipient, m.user_id, m.booking_id, m.order_id, m.attempts, m.data,
-               (select to_jsonb(b) - 'notes' from public.bookings b where b.id = m.booking_id) as booking,
-               (select to_jsonb(o) from public.orders o
-                 where o.id = coalesce(m.order_id, (select b.order_id from public.bookings b where b.id = m.booking_id))) as "order",
-               (select p.full_name from public.profiles p where p.id = m.user_id) as customer_name,
-               (select s.name from public.bookings b join public.services s on s.key = b.service_type where b.id = m.booking_id) as service_name`,
-    [limit, leaseSeconds],
+     select c.id, c.kind, c.channel, c.recipient, c.user_id, c.booking_id, c.order_id, c.attempts, c.data, c.stale,
+            case when c.stale then null else (select to_jsonb(b) - 'notes' from public.bookings b where b.id = c.booking_id) end as booking,
+            case when c.stale then null else (select to_jsonb(o) from public.orders o
+              where o.id = coalesce(c.order_id, (select b.order_id from public.bookings b where b.id = c.booking_id))) end as "order",
+            case when c.stale then null else (select p.full_name from public.profiles p where p.id = c.user_id) end as customer_name,
+            case when c.stale then null else (select s.name from public.bookings b join public.services s on s.key = b.service_type where b.id = c.booking_id) end as service_name
+       from claimed c
+      order by c.send_after, c.id`,
+    [limit, leaseSeconds, STALE_REMINDER],
   );
-  return rows;
+  const claimed = rows.filter((r) => !r.stale).map(({ stale: _stale, ...message }) => message);
+  return { claimed, skipped: rows.length - claimed.length, taken: rows.length };
+}
+
+/** As claimDueBatch, the claimed messages only (stale reminders in the batch are skipped all the same). */
+export async function claimDue(tx: Queryable, limit: number, leaseSeconds: number): Promise<ClaimedMessage[]> {
+  return (await claimDueBatch(tx, limit, leaseSeconds)).claimed;
 }
 
 /** Records a send; false when this claim was lost (its lease ran out and another worker retook it). */
