@@ -1421,53 +1421,59 @@ CREATE OR REPLACE FUNCTION app_private.bookings_queue_messages()
 AS $function$
 declare
   v_email text;
-  v_data jsonb := app_private.booking_message_data(new);
+  v_phone text;
   v_order_status public.order_status;
   v_delay integer;
+  v_status_changed boolean := tg_op = 'INSERT' or new.status is distinct from old.status;
+  v_moved boolean := tg_op = 'UPDATE' and new.date_time is distinct from old.date_time and new.status in ('scheduled', 'confirmed');
 begin
-  select p.email into v_email from public.profiles p where p.id = new.user_id;
+  if tg_op = 'INSERT' and new.status not in ('scheduled', 'confirmed') then
+    return null;
+  end if;
+  if not v_status_changed and not v_moved then
+    return null;
+  end if;
+  select p.email, case when n.sms_opt_in then app_hidden.e164(p.phone) end into v_email, v_phone
+    from public.profiles p left join public.notification_preferences n on n.user_id = p.id
+   where p.id = new.user_id;
+
   if tg_op = 'INSERT' then
     if new.status = 'confirmed' then
-      perform app_private.queue_message('booking_confirmed', pg_catalog.format('booking_confirmed:%s:email', new.id),
-        new.user_id, v_email, new.id, new.order_id, null, v_data);
-    elsif new.status = 'scheduled' then
+      perform app_private.queue_booking_messages(new, v_email, v_phone, 'booking_confirmed', null, null, true);
+    else
       select o.status into v_order_status from public.orders o where o.id = new.order_id;
-      perform app_private.queue_message('booking_received', pg_catalog.format('booking_received:%s:email', new.id),
-        new.user_id, v_email, new.id, new.order_id, null, v_data || pg_catalog.jsonb_build_object('awaits_payment', coalesce(v_order_status = 'pending', false)));
-    end if;
-    if new.status in ('scheduled', 'confirmed') then
-      perform app_private.queue_reminders(new);
+      perform app_private.queue_booking_messages(new, v_email, v_phone, 'booking_received',
+        pg_catalog.jsonb_build_object('awaits_payment', coalesce(v_order_status = 'pending', false)), null, true);
     end if;
     return null;
   end if;
 
-  if new.status is distinct from old.status then
+  if v_status_changed then
     if new.status = 'confirmed' then
-      perform app_private.queue_message('booking_confirmed', pg_catalog.format('booking_confirmed:%s:email', new.id),
-        new.user_id, v_email, new.id, new.order_id, null, v_data);
+      perform app_private.queue_booking_messages(new, v_email, v_phone, 'booking_confirmed', null, null, false);
     elsif new.status = 'cancelled' then
       update public.messages m set status = 'cancelled', last_error = 'booking cancelled'
        where m.booking_id = new.id and m.status = 'pending' and m.kind in ('reminder', 'review_request');
-      perform app_private.queue_message('booking_cancelled', pg_catalog.format('booking_cancelled:%s:email', new.id),
-        new.user_id, v_email, new.id, new.order_id, null, v_data);
+      perform app_private.queue_booking_messages(new, v_email, v_phone, 'booking_cancelled', null, null, false);
     elsif new.status = 'completed' then
       update public.messages m set status = 'cancelled', last_error = 'session completed'
        where m.booking_id = new.id and m.status = 'pending' and m.kind = 'reminder';
       select s.review_request_delay_minutes into v_delay from public.business_settings s where s.id;
-      perform app_private.queue_message('review_request', pg_catalog.format('review_request:%s:email', new.id),
-        new.user_id, v_email, new.id, new.order_id, pg_catalog.now() + pg_catalog.make_interval(mins => coalesce(v_delay, 120)), v_data);
+      perform app_private.queue_booking_messages(new, v_email, v_phone, 'review_request', null,
+        pg_catalog.now() + pg_catalog.make_interval(mins => coalesce(v_delay, 120)), false);
     end if;
   end if;
 
-  if new.date_time is distinct from old.date_time and new.status in ('scheduled', 'confirmed') then
-    perform app_private.queue_message('booking_rescheduled',
-      pg_catalog.format('booking_rescheduled:%s:email:%s:%s', new.id, extract(epoch from new.date_time)::bigint, pg_catalog.txid_current()),
-      new.user_id, v_email, new.id, new.order_id, null, v_data || pg_catalog.jsonb_build_object('previous_date_time', old.date_time));
+  if v_moved then
     -- The pending reminders move with the session: the old ones are cancelled and those of the new
     -- time made (a reminder already sent for that very time is not made again).
     update public.messages m set status = 'cancelled', last_error = 'booking rescheduled'
      where m.booking_id = new.id and m.kind = 'reminder' and m.status = 'pending';
-    perform app_private.queue_reminders(new);
+    perform app_private.queue_message('booking_rescheduled',
+      pg_catalog.format('booking_rescheduled:%s:email:%s:%s', new.id, extract(epoch from new.date_time)::bigint, pg_catalog.txid_current()),
+      new.user_id, v_email, new.id, new.order_id, null,
+      app_private.booking_message_data(new) || pg_catalog.jsonb_build_object('previous_date_time', old.date_time));
+    perform app_private.queue_booking_messages(new, v_email, v_phone, null, null, null, true);
   end if;
   return null;
 end;
@@ -1616,6 +1622,50 @@ begin
 end;
 $function$;
 
+-- app_private.queue_booking_messages(b public.bookings, p_email text, p_phone text, p_kind text, p_data jsonb, p_send_after timestamp with time zone, p_reminders boolean)
+
+CREATE OR REPLACE FUNCTION app_private.queue_booking_messages(b public.bookings, p_email text, p_phone text, p_kind text, p_data jsonb, p_send_after timestamp with time zone, p_reminders boolean)
+ RETURNS void
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+declare
+  -- As app_private.booking_message_data(b), built here: a SQL function with its own search_path is
+  -- planned again at each call from plpgsql (PostgreSQL before 18 keeps no plans for SQL functions); plpgsql keeps its own.
+  v_data jsonb := pg_catalog.jsonb_build_object('booking_id', b.id, 'order_id', b.order_id, 'service_type', b.service_type,
+    'date_time', b.date_time, 'duration', b.duration, 'address', b.address, 'status', b.status, 'total_amount', b.total_amount);
+  v_offsets integer[];
+  v_sms text[];
+begin
+  if p_phone is not null then
+    v_sms := app_hidden.sms_kinds(); -- only asked when there is a phone to text
+  end if;
+  if p_reminders then
+    select s.reminder_offsets_minutes into v_offsets from public.business_settings s where s.id;
+  end if;
+  insert into public.messages (kind, channel, user_id, recipient, booking_id, order_id, send_after, data, idempotency_key)
+  select i.kind, c.channel, b.user_id, c.recipient, b.id, b.order_id, i.send_after, i.data,
+         pg_catalog.format('%s:%s:%s%s', i.kind, b.id, c.channel, i.detail)
+    from (
+      select p_kind, coalesce(p_send_after, pg_catalog.now()), v_data || coalesce(p_data, '{}'), ''
+       where p_kind is not null
+      union all
+      select 'reminder', b.date_time - pg_catalog.make_interval(mins => o.m),
+             v_data || pg_catalog.jsonb_build_object('offset_minutes', o.m),
+             pg_catalog.format(':%s:%s', o.m, extract(epoch from b.date_time)::bigint)
+        from pg_catalog.unnest(v_offsets) as o(m)
+       where b.date_time - pg_catalog.make_interval(mins => o.m) > pg_catalog.now()
+    ) as i(kind, send_after, data, detail)
+    cross join lateral (
+      select 'email', p_email where p_email is not null
+      union all
+      select 'sms', p_phone where p_phone is not null and b.user_id is not null and i.kind = any (v_sms)
+    ) as c(channel, recipient)
+  on conflict (idempotency_key) where status <> 'cancelled' do nothing;
+end;
+$function$;
+
 -- app_private.queue_message(p_kind text, p_key text, p_user_id uuid, p_recipient text, p_booking_id uuid, p_order_id uuid, p_send_after timestamp with time zone, p_data jsonb)
 
 CREATE OR REPLACE FUNCTION app_private.queue_message(p_kind text, p_key text, p_user_id uuid, p_recipient text, p_booking_id uuid, p_order_id uuid, p_send_after timestamp with time zone, p_data jsonb)
@@ -1653,18 +1703,13 @@ CREATE OR REPLACE FUNCTION app_private.queue_reminders(b public.bookings)
  SET search_path TO ''
 AS $function$
 declare
-  v_offset integer;
   v_email text;
+  v_phone text;
 begin
-  select p.email into v_email from public.profiles p where p.id = b.user_id;
-  for v_offset in select unnest(s.reminder_offsets_minutes) from public.business_settings s where s.id loop
-    if b.date_time - pg_catalog.make_interval(mins => v_offset) > pg_catalog.now() then
-      perform app_private.queue_message('reminder',
-        pg_catalog.format('reminder:%s:email:%s:%s', b.id, v_offset, extract(epoch from b.date_time)::bigint),
-        b.user_id, v_email, b.id, b.order_id, b.date_time - pg_catalog.make_interval(mins => v_offset),
-        app_private.booking_message_data(b) || pg_catalog.jsonb_build_object('offset_minutes', v_offset));
-    end if;
-  end loop;
+  select p.email, case when n.sms_opt_in then app_hidden.e164(p.phone) end into v_email, v_phone
+    from public.profiles p left join public.notification_preferences n on n.user_id = p.id
+   where p.id = b.user_id;
+  perform app_private.queue_booking_messages(b, v_email, v_phone, null, null, null, true);
 end;
 $function$;
 
