@@ -1,5 +1,5 @@
 import { SERVICE_ROLE, type Database } from '../db/index.js';
-import { expireReferrals } from '../maintenance/repository.js';
+import { expireReferrals, purgeReferrals } from '../maintenance/repository.js';
 import type { Services } from '../services.js';
 
 /**
@@ -35,8 +35,8 @@ export function upkeepSchedules({ db, services }: ScheduleContext, sweepSeconds:
     { name: 'upkeep.prune-sessions', cron: '*/10 * * * *', handler: async () => ({ ...(await services.auth.pruneSessions()) }) },
     // Pending referrals past expires_at become `expired` (the seed's expire_referrals()).
     { name: 'upkeep.expire-referrals', cron: '7 * * * *', handler: async () => ({ expired: await db.asCaller(SERVICE_ROLE, (tx) => expireReferrals(tx)) }) },
-    // MERGE: purge-referrals goes here (issue 11 §3), e.g. daily at 03:17 UTC:
-    //   { name: 'upkeep.purge-referrals', cron: '17 3 * * *', handler: async () => ({ purged: await purgeReferrals(db) }) },
+    // Unaccepted referrals whose expiry passed over 30 days ago are deleted (the seed's cleanup), daily.
+    { name: 'upkeep.purge-referrals', cron: '17 3 * * *', handler: async () => ({ purged: await db.asCaller(SERVICE_ROLE, (tx) => purgeReferrals(tx)) }) },
     // MERGE: the report rollups' refresh goes here, if the reports keep materialized views, e.g.
     //   { name: 'upkeep.refresh-report-rollups', cron: '*/15 * * * *', handler: async () => ({ refreshed: await refreshRollups(db) }) },
   ];

@@ -8,7 +8,7 @@ export const adminPages: { to: string; label: string; min: StaffRole }[] = [
   { to: '/admin/calendar', label: 'Calendar', min: 'operator' },
   { to: '/admin/slots', label: 'Slots', min: 'admin' },
   { to: '/admin/customers', label: 'Customers', min: 'operator' },
-  { to: '/admin/orders', label: 'Orders', min: 'operator' },
+  { to: '/admin/orders', label: 'Orders', min: 'admin' },
   { to: '/admin/reviews', label: 'Reviews', min: 'operator' },
   { to: '/admin/reports', label: 'Reports', min: 'admin' },
   { to: '/admin/messages', label: 'Messages', min: 'admin' },
