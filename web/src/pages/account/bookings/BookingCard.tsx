@@ -26,7 +26,16 @@ function cancelOutlook(order: Order | undefined): string {
   return 'Nothing more is charged.';
 }
 
-export function BookingCard(props: { booking: Booking; order: Order | undefined; serviceName: string; tz: string; windowMinutes: number; now: number }) {
+export function BookingCard(props: {
+  booking: Booking;
+  order: Order | undefined;
+  serviceName: string;
+  tz: string;
+  windowMinutes: number;
+  now: number;
+  /** The server's word on the money; the page shows it (the card moves to the past list). */
+  onCancelled: (booking: Booking, money: CancellationMoney) => void;
+}) {
   const { booking: b, order, tz } = props;
   const queryClient = useQueryClient();
   const whyId = useId();
@@ -34,7 +43,6 @@ export function BookingCard(props: { booking: Booking; order: Order | undefined;
   const [month, setMonth] = useState(b.date_time.slice(0, 7));
   const [day, setDay] = useState<string | null>(null);
   const [slot, setSlot] = useState<Slot | null>(null);
-  const [money, setMoney] = useState<CancellationMoney | null>(null);
   const [moved, setMoved] = useState(false);
   const refresh = () => {
     void queryClient.invalidateQueries({ queryKey: ['bookings'] });
@@ -55,7 +63,7 @@ export function BookingCard(props: { booking: Booking; order: Order | undefined;
     mutationFn: () => cancelBooking(b.id),
     onSuccess: (r) => {
       setMode('idle');
-      setMoney(r.money);
+      props.onCancelled(r.booking, r.money);
       refresh();
     },
   });
@@ -93,13 +101,6 @@ export function BookingCard(props: { booking: Booking; order: Order | undefined;
         {b.address.street}, {b.address.city}, {b.address.state} {b.address.zip}
       </p>
       {moved && <Notice tone="success">Moved to {formatDateTime(b.date_time, tz)}.</Notice>}
-      {money && (
-        <Notice tone="success">
-          <p>
-            <strong>Cancelled.</strong> {money.message}
-          </p>
-        </Notice>
-      )}
       {upcoming && (
         <>
           <div className="row actions">
@@ -120,8 +121,8 @@ export function BookingCard(props: { booking: Booking; order: Order | undefined;
           </div>
           {insideWindow && (
             <p id={whyId} className="muted">
-              This session starts in less than {hours} hours, so it can no longer be moved or cancelled online. Please call us{' '}
-              {props.windowMinutes % 60 === 0 ? '' : `(${props.windowMinutes} minutes before is the limit)`}.
+              This session starts in less than {props.windowMinutes % 60 === 0 ? `${hours} hours` : `${props.windowMinutes} minutes`}, so it can no longer be moved or cancelled online.
+              Please call us to change it.
             </p>
           )}
           <ErrorMessage error={ics.error} onRetry={() => ics.mutate()} />
