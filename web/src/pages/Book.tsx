@@ -49,6 +49,10 @@ function BookForm({ catalog }: { catalog: Catalog }) {
   const orders = useQuery({ queryKey: ['orders', session?.user.id], queryFn: listOrders, enabled: session !== null });
   const queryClient = useQueryClient();
 
+  // The credit balance and the setup fee depend on the latest profile and orders: fetch them afresh.
+  useEffect(() => {
+    void queryClient.invalidateQueries({ queryKey: ['me'] });
+  }, [queryClient]);
   // A ?service= link picks the service; the profile's address fills an empty address.
   useEffect(() => {
     if (search.service && !draft.service && catalog.services.some((s) => s.key === search.service)) update({ service: search.service });
