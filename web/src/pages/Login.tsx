@@ -1,7 +1,7 @@
 import { useMutation } from '@tanstack/react-query';
 import { Link, useNavigate, useSearch } from '@tanstack/react-router';
 import { useState } from 'react';
-import { signIn } from '../api/client';
+import { ApiError, signIn } from '../api/client';
 import { Button, ErrorMessage, PageTitle, TextField } from '../components/ui';
 import { safeRedirect } from '../lib/redirect';
 
@@ -26,7 +26,13 @@ export function LoginPage() {
       >
         <TextField label="Email" type="email" autoComplete="email" required value={email} onChange={(e) => setEmail(e.target.value)} />
         <TextField label="Password" type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
-        <ErrorMessage error={login.error} onRetry={() => login.mutate()} />
+        {login.error instanceof ApiError && login.error.status === 401 ? (
+          <div className="alert alert-error" role="alert">
+            <p>That email and password do not match. Check them and try again.</p>
+          </div>
+        ) : (
+          <ErrorMessage error={login.error} onRetry={() => login.mutate()} />
+        )}
         <Button type="submit" busy={login.isPending}>
           Sign in
         </Button>
