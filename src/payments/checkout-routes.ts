@@ -36,7 +36,7 @@ export async function registerFakeCheckoutRoutes(app: App, checkout: FakeCheckou
 <form method="post" action="${base}/approve" style="display:inline"><button class="approve" type="submit">Approve</button></form>
 <form method="post" action="${base}/decline" style="display:inline"><button type="submit">Decline</button></form>
 <p class="note">Test checkout: no card is charged. Approve or Decline sends the webhook Bolt would send.</p>`
-            : `<h1>Recovery Machine checkout</h1><p>This order is <strong>${escape(order.status)}</strong>.</p>`;
+            : `<h1>Recovery Machine checkout</h1><p>This order is <strong>${escape(order.status)}</strong>.</p><p><a href="/account/bookings">Back to my bookings</a></p>`;
         return reply.type('text/html; charset=utf-8').send(page('Checkout', body));
       },
     );
@@ -64,7 +64,7 @@ export async function registerFakeCheckoutRoutes(app: App, checkout: FakeCheckou
         async (request: FastifyRequest<{ Params: { checkoutId: string } }>, reply: FastifyReply) => {
           const order = await checkout.decide(request.params.checkoutId, decision);
           if (wantsHtml(request)) {
-            return reply.type('text/html; charset=utf-8').send(page('Checkout', `<h1>Payment ${decision === 'approve' ? 'approved' : 'declined'}</h1><p>Your order is <strong>${escape(order.status)}</strong>.</p>`));
+            return reply.type('text/html; charset=utf-8').send(page('Checkout', `<h1>Payment ${decision === 'approve' ? 'approved' : 'declined'}</h1><p>Your order is <strong>${escape(order.status)}</strong>.</p><p><a href="/account/bookings">Back to my bookings</a></p>`));
           }
           return { order_id: order.id, status: order.status };
         },
