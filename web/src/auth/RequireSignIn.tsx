@@ -1,5 +1,6 @@
-import { Navigate, useRouterState } from '@tanstack/react-router';
-import type { ReactNode } from 'react';
+import { useNavigate, useRouterState } from '@tanstack/react-router';
+import { useEffect, useRef, type ReactNode } from 'react';
+import { Loading } from '../components/ui';
 import { useSession } from './session';
 
 /**
@@ -9,7 +10,18 @@ import { useSession } from './session';
  */
 export function RequireSignIn({ children }: { children: ReactNode }) {
   const session = useSession();
-  const href = useRouterState({ select: (s) => s.location.href });
-  if (!session) return <Navigate to="/login" search={{ redirect: href }} replace />;
+  const navigate = useNavigate();
+  const here = useRouterState({ select: (s) => `${s.location.pathname}${s.location.searchStr}` });
+  const signedOut = session === null;
+  // The page stays mounted while /login loads, and sees /login as the location then: go once.
+  const sent = useRef(false);
+  useEffect(() => {
+    if (!signedOut) sent.current = false;
+    else if (!sent.current && !here.startsWith('/login')) {
+      sent.current = true;
+      void navigate({ to: '/login', search: { redirect: here }, replace: true });
+    }
+  }, [signedOut, here, navigate]);
+  if (signedOut) return <Loading label="Taking you to sign in…" />;
   return <>{children}</>;
 }

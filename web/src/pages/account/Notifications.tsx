@@ -30,7 +30,7 @@ function Preferences() {
         const toggle = (key: keyof NotificationSwitches) => (e: { target: { checked: boolean } }) => change.mutate({ [key]: e.target.checked });
         const busy = change.isPending;
         return (
-          <>
+          <div className="notification-prefs">
             <fieldset>
               <legend>Email</legend>
               <Checkbox label="Session reminders by email" checked={p.reminder_email} onChange={toggle('reminder_email')} disabled={busy} />
@@ -66,7 +66,7 @@ function Preferences() {
             </fieldset>
             <div aria-live="polite">{change.isSuccess && !busy && <p className="saved">Saved.</p>}</div>
             <ErrorMessage error={change.error} onRetry={() => change.variables && change.mutate(change.variables)} />
-          </>
+          </div>
         );
       }}
     </QueryState>
