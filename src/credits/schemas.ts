@@ -9,4 +9,7 @@ export const LedgerEntry = Type.Object({
   description: Type.String(),
   reference_id: Nullable(Uuid),
   created_at: Timestamp,
+  friend: Type.Optional(
+    Nullable(Type.String({ description: 'A referral reward: the first name of the friend on the other side (GET /api/me/credits only); null otherwise' })),
+  ),
 });
