@@ -2,6 +2,8 @@ import { expect, test, type Page } from '@playwright/test';
 import {
   apiContext,
   bearer,
+  businessDay,
+  openSlots,
   expectAccessible,
   expectNoHorizontalScroll,
   expectTapTargets,
@@ -28,6 +30,37 @@ test.describe('account pages', () => {
       await page.goto(path);
       await expect(page).toHaveURL((url) => url.pathname === '/login' && url.searchParams.get('redirect') === path);
     }
+  });
+
+  test('credits: a referral reward and credits used, in words, on both sides', async ({ page }) => {
+    const api = await apiContext();
+    const admin = await staff(api, 'admin');
+    const rita = await signUp(api, { full_name: 'Rita Referrer' });
+    const code = ((await (await api.get('/api/referrals', { headers: bearer(rita.token) })).json()) as { referral_code: string }).referral_code;
+    const ann = await signUp(api, { full_name: 'Ann Invitee', referral_code: code });
+    // Ann pays her first session (with credits an admin gives her): the referral reward is paid to both.
+    const gift = await api.post(`/api/admin/customers/${ann.id}/credits`, { headers: bearer(admin.token), data: { amount: 1000, description: 'Launch gift' } });
+    expect(gift.status()).toBe(201);
+    const day = businessDay(10);
+    await openSlots(api, admin, day, '09:00', '10:00', 60, 2);
+    const slots = (await (await api.get(`/api/availability?from=${day}&to=${day}`)).json()) as { slots: { id: string; start_time: string }[] };
+    const slot = slots.slots.find((s) => s.start_time.startsWith('09:00'))!;
+    const zip = ((await (await api.get('/api/business')).json()) as { service_area_zips: string[] }).service_area_zips[0] ?? '90401';
+    const booked = await api.post('/api/bookings', {
+      headers: bearer(ann.token),
+      data: { slot_id: slot.id, service_type: 'cold_plunge', address: { street: '2 Credit St', city: 'Santa Monica', state: 'CA', zip }, use_credits: 'all' },
+    });
+    expect(booked.status(), await booked.text()).toBe(201);
+
+    await signInAs(page, rita, '/account/credits');
+    await expect(page.getByText('Referral reward from Ann')).toBeVisible();
+    await signInAs(page, ann, '/account/credits');
+    await expect(page.getByText('Welcome reward: you joined with Rita’s link')).toBeVisible();
+    const [, m, d] = day.split('-').map(Number);
+    const month = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'][m! - 1];
+    await expect(page.getByText(`Used on ${d} ${month} for Cold Plunge`)).toBeVisible();
+    await expect(page.getByText('Adjusted by Recovery Machine: Launch gift')).toBeVisible();
+    await snap(page, 'credits-history');
   });
 
   test('credits: the balance and a staff adjustment in words', async ({ page }) => {
@@ -79,7 +112,7 @@ test.describe('account pages', () => {
     await page.getByRole('button', { name: 'Send invitation' }).click();
     await expect(page.getByText(`Invitation sent to ${friend}.`)).toBeVisible();
     const row = page.getByRole('listitem').filter({ hasText: friend });
-    await expect(row).toContainText('Invited: not booked yet');
+    await expect(row).toContainText('Invited: not signed up yet');
     await expect(page.getByLabel("Friend's email")).toHaveValue('');
 
     // Inviting yourself is explained.
@@ -88,7 +121,7 @@ test.describe('account pages', () => {
     await expect(page.getByText('You cannot refer yourself.')).toBeVisible();
 
     await page.reload();
-    await expect(page.getByRole('listitem').filter({ hasText: friend })).toContainText('Invited: not booked yet');
+    await expect(page.getByRole('listitem').filter({ hasText: friend })).toContainText('Invited: not signed up yet');
     await expectAccessible(page);
     await snap(page, 'referrals');
     await phoneChecks(page, 'referrals');

@@ -10,6 +10,6 @@ export const LedgerEntry = Type.Object({
   reference_id: Nullable(Uuid),
   created_at: Timestamp,
   friend: Type.Optional(
-    Nullable(Type.String({ description: 'A referral reward: the first name of the friend on the other side (GET /api/me/credits only); null otherwise' })),
+    Nullable(Type.String({ description: 'Only on referral rewards in GET /api/me/credits: the first name of the friend on the other side (null when they gave none)' })),
   ),
 });

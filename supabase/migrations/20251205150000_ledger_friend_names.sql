@@ -1,6 +1,7 @@
 ------------------------------------------------------------------------------------------------
--- My credits, in words: a referral reward row names the friend on the other side (their first
--- name), so the web app can say "Referral reward from Ann". The caller reads their balance and
+-- My credits, in words: a referral reward row (earned, with a reference) also carries `friend`,
+-- the first name of the friend on the other side (null when they gave none), so the web app can
+-- say "Referral reward from Ann". Other rows are exactly as before. The caller reads their balance and
 -- ledger under RLS as before; only the first names of the other side of the caller's own
 -- referrals are read as service_role (profiles are private to their owner otherwise).
 ------------------------------------------------------------------------------------------------
@@ -42,8 +43,11 @@ begin
   return pg_catalog.json_build_object(
     'balance', v_balance,
     'transactions', (
-      select coalesce(pg_catalog.json_agg((e - 'created_at_ts') || pg_catalog.jsonb_build_object('friend',
-               case when e ->> 'type' = 'earned' then v_names -> (e ->> 'reference_id') end) order by n), '[]'::json)
+      select coalesce(pg_catalog.json_agg(
+               case when e ->> 'type' = 'earned' and e ->> 'reference_id' is not null
+                    then (e - 'created_at_ts') || pg_catalog.jsonb_build_object('friend', v_names -> (e ->> 'reference_id'))
+                    else e - 'created_at_ts' end
+               order by n), '[]'::json)
         from pg_catalog.jsonb_array_elements(v_rows) with ordinality as x(e, n)));
 end;
 $$;

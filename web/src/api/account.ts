@@ -9,6 +9,8 @@ export interface LedgerEntry {
   description: string;
   reference_id: string | null;
   created_at: string;
+  /** A referral reward: the first name of the friend on the other side (null when unknown). */
+  friend?: string | null;
 }
 export interface CreditsResponse {
   balance: number;

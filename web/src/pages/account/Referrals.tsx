@@ -17,8 +17,8 @@ export function ReferralsPage() {
 }
 
 const statusWords: Record<Invitation['status'], string> = {
-  pending: 'Invited: not booked yet',
-  accepted: 'Booked: you both got your credits',
+  pending: 'Invited: not signed up yet',
+  accepted: 'Signed up with your link',
   expired: 'Invitation expired',
 };
 

@@ -3,7 +3,7 @@ import type { LedgerEntry } from '../../api/account';
 /**
  * A ledger row in words. The database writes these descriptions (see the migrations):
  * - earned  "Referral reward" (reference = the referral; the referrer's row)
- *           "Referral signup reward" (the invitee's row)
+ *           "Referral signup reward" (the invitee's row); `friend` is the other side's first name
  * - spent   "Applied to order: <service key> on YYYY-MM-DD at HH:MM" (reference = the order)
  * - refunded "Refund to credits" (a refund paid as credits), "Credits returned: order <reason>"
  *           (a payment that failed or expired gives back the credits it held)
@@ -12,7 +12,7 @@ import type { LedgerEntry } from '../../api/account';
 export interface LedgerContext {
   /** Service key → name, from the catalog. */
   serviceName: (key: string) => string;
-  /** Referral id → the invited friend's email, from GET /api/referrals. */
+  /** Referral id → the invited friend's email, from GET /api/referrals (when the friend has no name). */
   friendOf: (referralId: string) => string | undefined;
 }
 
@@ -37,9 +37,9 @@ export function describeLedgerEntry(entry: LedgerEntry, ctx: LedgerContext): str
     case 'adjustment':
       return `Adjusted by Recovery Machine: ${d}`;
     case 'earned': {
-      if (d === 'Referral signup reward') return 'Welcome reward for joining through a friend’s link';
+      if (d === 'Referral signup reward') return entry.friend ? `Welcome reward: you joined with ${entry.friend}’s link` : 'Welcome reward for joining through a friend’s link';
       if (d === 'Referral reward') {
-        const friend = entry.reference_id ? ctx.friendOf(entry.reference_id) : undefined;
+        const friend = entry.friend || (entry.reference_id ? ctx.friendOf(entry.reference_id) : undefined);
         return friend ? `Referral reward from ${friend}` : 'Referral reward: a friend you invited booked their first session';
       }
       return d;
