@@ -33,7 +33,7 @@ function Credits() {
             <section className="card credits-balance" aria-labelledby="balance-heading">
               <h2 id="balance-heading">Your balance</h2>
               <p className="credits-figure">
-                {data.balance} {data.balance === 1 ? 'credit' : 'credits'} <span className="muted">({dollars(data.balance * 100)})</span>
+                {data.balance.toLocaleString('en-US')} {data.balance === 1 ? 'credit' : 'credits'} <span className="muted">({dollars(data.balance * 100)})</span>
               </p>
               <p>
                 <Link to="/book">Book a session</Link> to use them, or <Link to="/account/referrals">refer a friend</Link> to earn more.

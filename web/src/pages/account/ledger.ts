@@ -61,5 +61,5 @@ export function describeLedgerEntry(entry: LedgerEntry, ctx: LedgerContext): str
 /** "+50 credits" / "−20 credits" (a real minus sign) */
 export function signedCredits(amount: number): string {
   const n = Math.abs(amount);
-  return `${amount < 0 ? '−' : '+'}${n} ${n === 1 ? 'credit' : 'credits'}`;
+  return `${amount < 0 ? '−' : '+'}${n.toLocaleString('en-US')} ${n === 1 ? 'credit' : 'credits'}`;
 }
