@@ -9,4 +9,7 @@ export const LedgerEntry = Type.Object({
   description: Type.String(),
   reference_id: Nullable(Uuid),
   created_at: Timestamp,
+  friend: Type.Optional(
+    Nullable(Type.String({ description: 'Only on referral rewards in GET /api/me/credits: the first name of the friend on the other side (null when they gave none)' })),
+  ),
 });
