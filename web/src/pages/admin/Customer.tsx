@@ -25,7 +25,7 @@ export function CustomerPage() {
         {(c) => (
           <>
             <PageTitle lead={c.profile.email}>{c.profile.full_name || c.profile.email}</PageTitle>
-            <div className="grid people-grid">
+            <div className="grid grid-2 people-grid">
               <section className="card" aria-labelledby="profile-h">
                 <h2 id="profile-h">Profile</h2>
                 <dl className="facts">

@@ -40,7 +40,7 @@ function OrderDetail() {
               <PageTitle lead={`Created ${formatDateTime(o.created_at, tz)}`}>
                 Order: {humanize(o.status)}
               </PageTitle>
-              <div className="grid people-grid">
+              <div className="grid grid-2 people-grid">
                 <section className="card" aria-labelledby="payment-h">
                   <h2 id="payment-h">Payment</h2>
                   <dl className="facts">
