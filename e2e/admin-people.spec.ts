@@ -201,6 +201,39 @@ test.describe('the console: customers, orders, messages, team', () => {
     expect(retry.status()).toBe(409);
   });
 
+  test('a failed message offers Retry, which asks the API to send it again (the log answered by a stand-in)', async ({ page }) => {
+    // No message fails honestly on the e2e server (its mail and texts are offline fakes that always
+    // succeed), so the list is answered here with one failed message, and the retry is caught.
+    const api = await apiContext();
+    const admin = await staff(api, 'admin');
+    const id = '5b0c3c43-9d1e-4a57-9a4e-2f6b1d0e9a11';
+    const now = new Date().toISOString();
+    const failed = {
+      id, kind: 'reminder', channel: 'sms', user_id: null, booking_id: null, order_id: null, recipient: '+13105550199',
+      status: 'failed', attempts: 5, provider_id: null, last_error: 'Twilio refused the message (HTTP 400, error 21211): invalid number',
+      send_after: now, data: {}, idempotency_key: `reminder:${id}`, created_at: now, updated_at: now, sent_at: null,
+    };
+    let retried = false;
+    await page.route((url) => url.pathname === '/api/admin/messages', (route) =>
+      route.fulfill({ json: { messages: [retried ? { ...failed, status: 'pending', attempts: 0, last_error: null } : failed], total: 1 } }),
+    );
+    await page.route(`**/api/admin/messages/${id}/retry`, (route) => {
+      expect(route.request().method()).toBe('POST');
+      retried = true;
+      return route.fulfill({ json: { id, kind: 'reminder', status: 'pending', attempts: 0, send_after: now } });
+    });
+    await signInAs(page, admin, '/admin/messages?status=failed');
+    const row = page.getByRole('row').filter({ hasText: '+13105550199' });
+    await expect(row).toContainText('Failed after 5 attempts');
+    await expect(row).toContainText('invalid number');
+    await expectAccessible(page);
+    await row.getByRole('button', { name: 'Retry the reminder to +13105550199' }).click();
+    await expect(page.getByText('The reminder to +13105550199 will be sent again.')).toBeVisible();
+    await expect(row).toContainText('Pending');
+    await expect(row.getByRole('button', { name: /Retry/ })).toHaveCount(0);
+    expect(retried).toBe(true);
+  });
+
   test('an operator sees customers without the money: no Adjust credits, no Refund, no Team; the API refuses them', async ({ page }) => {
     const api = await apiContext();
     const admin = await staff(api, 'admin');
@@ -262,7 +295,7 @@ test.describe('the console: customers, orders, messages, team', () => {
     await add.getByLabel('Role').selectOption('operator');
     await add.getByRole('button', { name: 'Add to the team' }).click();
     await expect(page.getByText(`${newcomer} is now operator. They get the role when they sign up with this email.`)).toBeVisible();
-    await expect(page.getByRole('row').filter({ hasText: newcomer })).toContainText('Not yet');
+    await expect(page.getByRole('row').filter({ hasText: newcomer })).toContainText('(not signed up yet)');
     await expect(page.getByLabel(`Role of ${newcomer}`)).toHaveValue('operator');
 
     // Another member: made admin, then removed.

@@ -5,7 +5,7 @@ import { api } from '../../api/client';
 import { humanize, MESSAGE_KINDS, MESSAGE_STATUSES, type Message } from '../../api/admin-people';
 import { Button, ErrorMessage, Notice, PageTitle, QueryState, SelectField } from '../../components/ui';
 import { useTimezone } from '../../lib/business';
-import { formatDateTime } from '../../lib/time';
+import { formatDateTime, zoneName } from '../../lib/time';
 
 /** The message log (admins): what was sent to whom and when, what failed, and "Retry" for a failed one. */
 export function MessagesPage() {
@@ -31,7 +31,7 @@ export function MessagesPage() {
 
   return (
     <section>
-      <PageTitle lead={`Every email and text, newest first. Times in ${tz.replace('_', ' ')}.`}>Messages</PageTitle>
+      <PageTitle lead={`Every email and text, newest first (times in ${zoneName(tz)}).`}>Messages</PageTitle>
       <div className="people-filters">
         <SelectField label="Status" value={status ?? ''} onChange={(e) => void navigate({ search: (s) => ({ ...s, status: e.target.value || undefined }) })}>
           <option value="">All</option>

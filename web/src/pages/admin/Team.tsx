@@ -1,9 +1,9 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { useId, useState, type FormEvent } from 'react';
 import { api } from '../../api/client';
 import type { StaffMember } from '../../api/admin-people';
 import { describeError } from '../../api/errors';
-import type { StaffRole } from '../../auth/session';
+import { useMe, type StaffRole } from '../../auth/session';
 import { Button, Notice, PageTitle, QueryState, SelectField, TextField } from '../../components/ui';
 import { useTimezone } from '../../lib/business';
 import { formatDateTime } from '../../lib/time';
@@ -18,6 +18,7 @@ const roleLabel = (r: StaffRole) => ROLES.find((x) => x.value === r)?.label ?? r
 /** Staff and their roles (super admins): add by email, change a role, remove. */
 export function TeamPage() {
   const tz = useTimezone();
+  const myEmail = useMe().data?.email.toLowerCase();
   const client = useQueryClient();
   const query = useQuery({ queryKey: ['admin', 'staff'], queryFn: () => api<{ staff: StaffMember[] }>('/api/admin/staff') });
   const [email, setEmail] = useState('');
@@ -90,7 +91,7 @@ export function TeamPage() {
                 <tr>
                   <th scope="col">Email</th>
                   <th scope="col">Role</th>
-                  <th scope="col">Signed up</th>
+                  <th scope="col">Added</th>
                   <th scope="col">
                     <span className="visually-hidden">Actions</span>
                   </th>
@@ -99,17 +100,17 @@ export function TeamPage() {
               <tbody>
                 {data.staff.map((m) => (
                   <tr key={m.email}>
-                    <td className="break">{m.email}</td>
-                    <td>
-                      <SelectField label={`Role of ${m.email}`} value={m.role} onChange={(e) => change(m, e.target.value as StaffRole)} disabled={save.isPending}>
-                        {ROLES.map((r) => (
-                          <option key={r.value} value={r.value}>
-                            {r.label}
-                          </option>
-                        ))}
-                      </SelectField>
+                    <td className="break">
+                      {m.email}
+                      {m.email === myEmail ? <span className="muted"> (you)</span> : null}
                     </td>
-                    <td>{m.user_id ? `Yes, added ${formatDateTime(m.created_at, tz)}` : 'Not yet'}</td>
+                    <td>
+                      <RoleSelect email={m.email} value={m.role} disabled={save.isPending} onChange={(next) => change(m, next)} />
+                    </td>
+                    <td>
+                      {formatDateTime(m.created_at, tz)}
+                      {m.user_id ? null : <span className="muted"> (not signed up yet)</span>}
+                    </td>
                     <td>
                       <Button variant="danger" busy={remove.isPending && remove.variables?.email === m.email} onClick={() => {
                         setNotice(undefined);
@@ -127,5 +128,24 @@ export function TeamPage() {
         )}
       </QueryState>
     </section>
+  );
+}
+
+/** A member's role, changed in place: the visible label "Role" (the email read to screen readers too). */
+function RoleSelect({ email, value, disabled, onChange }: { email: string; value: StaffRole; disabled: boolean; onChange: (r: StaffRole) => void }) {
+  const id = useId();
+  return (
+    <div className="field">
+      <label htmlFor={id}>
+        Role<span className="visually-hidden"> of {email}</span>
+      </label>
+      <select id={id} value={value} disabled={disabled} onChange={(e) => onChange(e.target.value as StaffRole)}>
+        {ROLES.map((r) => (
+          <option key={r.value} value={r.value}>
+            {r.label}
+          </option>
+        ))}
+      </select>
+    </div>
   );
 }
