@@ -45,7 +45,7 @@ export function registerOrderRoutes(app: App, orders: OrderService): void {
         security,
         summary: 'One order for staff: its customer, bookings, what is still refundable, refunds and payment webhook events',
         params: IdParams,
-        response: { 200: AdminOrderSchema, ...errors(401, 403, 404) },
+        response: { 200: AdminOrderSchema, ...errors(400, 401, 403, 404) },
       },
     },
     async (request, reply) => sendJsonText(reply, await orders.adminDetail(request.caller, request.params.id)),
