@@ -5,15 +5,20 @@ import { api } from '../../api/client';
 import type { CustomerSearch } from '../../api/admin-people';
 import { Button, PageTitle, QueryState, TextField } from '../../components/ui';
 import { dollars } from '../../lib/time';
+import { Pager } from './Pager';
+
+const LIMIT = 50;
 
 /** Find a customer by name, surname, email or phone; each result opens the customer's page. */
 export function CustomersPage() {
   const { q } = useSearch({ from: '/admin/customers' });
   const navigate = useNavigate({ from: '/admin/customers' });
   const [text, setText] = useState(q ?? '');
+  const [page, setPage] = useState({ q, offset: 0 });
+  const offset = page.q === q ? page.offset : 0; // a new search starts at its first page
   const query = useQuery({
-    queryKey: ['admin', 'customers', q ?? ''],
-    queryFn: () => api<CustomerSearch>(`/api/admin/customers?${new URLSearchParams({ q: q ?? '', limit: '50' })}`),
+    queryKey: ['admin', 'customers', q ?? '', offset],
+    queryFn: () => api<CustomerSearch>(`/api/admin/customers?${new URLSearchParams({ q: q ?? '', limit: String(LIMIT), offset: String(offset) })}`),
   });
 
   const submit = (e: FormEvent) => {
@@ -34,10 +39,7 @@ export function CustomersPage() {
             <p>{q ? `No customer matches “${q}”.` : 'No customers yet.'}</p>
           ) : (
             <>
-              <p className="muted" aria-live="polite">
-                {data.total === 1 ? '1 customer' : `${data.total} customers`}
-                {data.total > data.customers.length ? `, the first ${data.customers.length} shown` : ''}
-              </p>
+              <Pager offset={offset} limit={LIMIT} total={data.total} shown={data.customers.length} onChange={(o) => setPage({ q, offset: o })} noun={['customer', 'customers']} />
               <div className="table-wrap">
                 <table>
                   <caption className="visually-hidden">Customers found</caption>

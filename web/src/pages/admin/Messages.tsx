@@ -6,6 +6,9 @@ import { humanize, MESSAGE_KINDS, MESSAGE_STATUSES, type Message } from '../../a
 import { Button, ErrorMessage, Notice, PageTitle, QueryState, SelectField } from '../../components/ui';
 import { useTimezone } from '../../lib/business';
 import { formatDateTime, zoneName } from '../../lib/time';
+import { Pager } from './Pager';
+
+const LIMIT = 50;
 
 /** The message log (admins): what was sent to whom and when, what failed, and "Retry" for a failed one. */
 export function MessagesPage() {
@@ -16,10 +19,15 @@ export function MessagesPage() {
   const status = MESSAGE_STATUSES.find((s) => s === search.status);
   const kind = MESSAGE_KINDS.find((k) => k === search.kind);
   const [retried, setRetried] = useState<string>();
+  const filters = `${status ?? ''}/${kind ?? ''}`;
+  const [page, setPage] = useState({ filters, offset: 0 });
+  const offset = page.filters === filters ? page.offset : 0;
   const query = useQuery({
-    queryKey: ['admin', 'messages', status ?? 'all', kind ?? 'all'],
+    queryKey: ['admin', 'messages', status ?? 'all', kind ?? 'all', offset],
     queryFn: () =>
-      api<{ messages: Message[]; total: number }>(`/api/admin/messages?${new URLSearchParams({ ...(status ? { status } : {}), ...(kind ? { kind } : {}), limit: '100' })}`),
+      api<{ messages: Message[]; total: number }>(
+        `/api/admin/messages?${new URLSearchParams({ ...(status ? { status } : {}), ...(kind ? { kind } : {}), limit: String(LIMIT), offset: String(offset) })}`,
+      ),
   });
   const retry = useMutation({
     mutationFn: (m: Message) => api(`/api/admin/messages/${m.id}/retry`, { method: 'POST' }),
@@ -58,10 +66,7 @@ export function MessagesPage() {
             <p>No messages{status || kind ? ' match these filters' : ' yet'}.</p>
           ) : (
             <>
-              <p className="muted">
-                {data.total} {data.total === 1 ? 'message' : 'messages'}
-                {data.total > data.messages.length ? `, the newest ${data.messages.length} shown` : ''}
-              </p>
+              <Pager offset={offset} limit={LIMIT} total={data.total} shown={data.messages.length} onChange={(o) => setPage({ filters, offset: o })} noun={['message', 'messages']} />
               <div className="table-wrap">
                 <table>
                   <caption className="visually-hidden">Messages</caption>

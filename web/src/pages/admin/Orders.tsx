@@ -1,11 +1,15 @@
 import { useQuery } from '@tanstack/react-query';
 import { Link, useNavigate, useSearch } from '@tanstack/react-router';
+import { useState } from 'react';
 import { api } from '../../api/client';
 import { humanize, ORDER_STATUSES, type Order } from '../../api/admin-people';
 import { atLeast, useMe } from '../../auth/session';
 import { PageTitle, QueryState, SelectField } from '../../components/ui';
 import { useTimezone } from '../../lib/business';
 import { dollars, formatDateTime } from '../../lib/time';
+import { Pager } from './Pager';
+
+const LIMIT = 50;
 
 /** Everyone's orders, newest first, filtered by status (admins: the API shows operators none but their own). */
 export function OrdersPage() {
@@ -26,9 +30,12 @@ function OrdersList() {
   const navigate = useNavigate({ from: '/admin/orders' });
   const tz = useTimezone();
   const filter = ORDER_STATUSES.find((s) => s === status);
+  const [page, setPage] = useState({ filter, offset: 0 });
+  const offset = page.filter === filter ? page.offset : 0;
   const query = useQuery({
-    queryKey: ['admin', 'orders', filter ?? 'all'],
-    queryFn: () => api<{ orders: Order[]; total: number }>(`/api/orders?${new URLSearchParams({ ...(filter ? { status: filter } : {}), limit: '100' })}`),
+    queryKey: ['admin', 'orders', filter ?? 'all', offset],
+    queryFn: () =>
+      api<{ orders: Order[]; total: number }>(`/api/orders?${new URLSearchParams({ ...(filter ? { status: filter } : {}), limit: String(LIMIT), offset: String(offset) })}`),
   });
   return (
     <section>
@@ -49,10 +56,7 @@ function OrdersList() {
             <p>No {filter ? `${filter} ` : ''}orders.</p>
           ) : (
             <>
-              <p className="muted">
-                {data.total} {data.total === 1 ? 'order' : 'orders'}
-                {data.total > data.orders.length ? `, the newest ${data.orders.length} shown` : ''}
-              </p>
+              <Pager offset={offset} limit={LIMIT} total={data.total} shown={data.orders.length} onChange={(o) => setPage({ filter, offset: o })} noun={['order', 'orders']} />
               <div className="table-wrap">
                 <table>
                   <caption className="visually-hidden">Orders</caption>
