@@ -248,3 +248,11 @@ export async function openCheckout(db: Database, caller: Caller, provider: strin
   const result = await db.call<{ order: OrderJson; expired: boolean } | null>(caller, 'api.open_checkout', [provider, checkoutId]);
   return result ? { order: orderFromJson(result.order), expired: result.expired } : undefined;
 }
+
+/**
+ * Admins: one order with what moved its money (customer, bookings, refundable amounts, refunds,
+ * provider webhook events): the response body as JSON text, built by the database (api.admin_order).
+ */
+export function adminOrderJson(db: Database, caller: Caller, orderId: string): Promise<string> {
+  return db.callText(caller, 'api.admin_order', [orderId]);
+}

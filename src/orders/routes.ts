@@ -2,7 +2,7 @@ import { Type } from 'typebox';
 import { sendJsonText } from '../http/json-text.js';
 import { errors, Nullable, Timestamp, Uuid } from '../http/schemas.js';
 import type { App } from '../http/types.js';
-import { CancellationMoneySchema, OrderSchema, OrderStatus, RefundDecision } from './schemas.js';
+import { AdminOrderSchema, CancellationMoneySchema, OrderSchema, OrderStatus, RefundDecision } from './schemas.js';
 import type { OrderService } from './service.js';
 
 const security = [{ bearerAuth: [] }];
@@ -35,6 +35,20 @@ export function registerOrderRoutes(app: App, orders: OrderService): void {
     '/api/orders/:id',
     { config: { access: 'signed_in' }, schema: { tags: ['payments'], security, summary: 'One order', params: IdParams, response: { 200: Type.Object({ order: OrderSchema }), ...errors(401, 404) } } },
     async (request) => ({ order: await orders.get(request.caller, request.params.id) }),
+  );
+  app.get(
+    '/api/admin/orders/:id',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags: ['admin'],
+        security,
+        summary: 'One order for staff: its customer, bookings, what is still refundable, refunds and payment webhook events',
+        params: IdParams,
+        response: { 200: AdminOrderSchema, ...errors(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) => sendJsonText(reply, await orders.adminDetail(request.caller, request.params.id)),
   );
   app.get(
     '/api/admin/refunds/needed',

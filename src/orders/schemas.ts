@@ -46,3 +46,38 @@ export const OrderSchema = Type.Object({
   created_at: Timestamp,
   updated_at: Timestamp,
 });
+
+/** GET /api/admin/orders/:id: an order with everything that moved its money (admins). */
+export const AdminOrderSchema = Type.Object({
+  order: OrderSchema,
+  refundable_cents: Type.Integer({ description: 'Cents a refund may still return now (card + credits); 0 unless paid' }),
+  card_refundable_cents: Type.Integer({ description: 'Cents of that which may go back to the card' }),
+  transaction_reference: Nullable(Type.String({ description: 'The provider’s reference of the card payment' })),
+  customer: Nullable(Type.Object({ id: Uuid, full_name: Nullable(Type.String()), email: Type.String(), phone: Nullable(Type.String()) })),
+  bookings: Type.Array(
+    Type.Object({ id: Uuid, date_time: Timestamp, service_type: Type.String(), status: Type.String(), cancelled_at: Nullable(Timestamp) }),
+  ),
+  refunds: Type.Array(
+    Type.Object({
+      id: Uuid,
+      amount_cents: Type.Integer(),
+      destination: Type.Union([Type.Literal('card'), Type.Literal('credits')]),
+      status: Type.Union([Type.Literal('pending'), Type.Literal('completed'), Type.Literal('failed')]),
+      provider_refund_id: Nullable(Type.String()),
+      provider_refund_reference: Nullable(Type.String()),
+      failure_reason: Nullable(Type.String()),
+      created_by: Nullable(Uuid),
+      created_at: Timestamp,
+    }),
+  ),
+  events: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      provider: Type.String(),
+      type: Type.String(),
+      outcome: Nullable(Type.String()),
+      payload: Type.Unknown(),
+      received_at: Timestamp,
+    }),
+  ),
+});

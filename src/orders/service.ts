@@ -167,6 +167,12 @@ export class OrderService {
     };
   }
 
+  /** Admin: one order with its customer, bookings, refunds and webhook events (JSON text). */
+  async adminDetail(caller: Caller, id: string): Promise<string> {
+    signedIn(caller);
+    return repo.adminOrderJson(this.db, caller, id);
+  }
+
   /** Admin: paid orders whose bookings are all cancelled, not fully refunded, with no decision. */
   async refundsNeeded(caller: Caller, page: { limit: number; offset: number }) {
     return this.db.asCaller(caller, async (tx) => {

@@ -82,7 +82,7 @@ const adminReportsRoute = createRoute({
 const adminMessagesRoute = createRoute({
   getParentRoute: () => adminRoute,
   path: '/messages',
-  validateSearch: (s: Record<string, unknown>): { status?: string } => ({ status: str(s.status) }),
+  validateSearch: (s: Record<string, unknown>): { status?: string; kind?: string } => ({ status: str(s.status), kind: str(s.kind) }),
   component: lazyRouteComponent(() => import('./pages/admin/Messages'), 'MessagesPage'),
 });
 const adminSettingsRoute = adminPage('/settings', () => import('./pages/admin/Settings'), 'SettingsPage');
