@@ -12,6 +12,8 @@ export const E2E_SECRET = 'e2e-secret-e2e-secret-e2e-secret-0123456789';
 
 export default defineConfig({
   testDir: 'e2e',
+  // Sessions that have started, booked once for the tests that complete one (see the file).
+  globalSetup: './e2e/global-setup.ts',
   outputDir: 'test-results/playwright',
   timeout: 90_000,
   expect: { timeout: 15_000 },

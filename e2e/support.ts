@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { promisify } from 'node:util';
 import { AxeBuilder } from '@axe-core/playwright';
@@ -132,3 +132,37 @@ export async function snap(page: Page, name: string): Promise<void> {
 
 /** The gzip size of a body (what the first page load ships, as a server that compresses would send it). */
 export const gzipBytes = (body: Buffer): number => gzipSync(body, { level: 9 }).length;
+
+/** A booking made by the global setup in a slot that starts a few minutes after the run begins. */
+export interface StartedSession {
+  customer: Account;
+  bookingId: string;
+  /** When the session starts (ISO). */
+  startsAt: string;
+  /** Paid (so confirmed) or awaiting payment. */
+  paid: boolean;
+}
+
+/** What e2e/global-setup.ts made for the tests: the owner (a super admin) and the started sessions. */
+export interface World {
+  owner: Account;
+  sessions: { review: StartedSession; dayRun: StartedSession; featured: StartedSession };
+}
+
+export const WORLD_FILE = 'test-results/e2e-world.json';
+
+export function world(): World {
+  return JSON.parse(readFileSync(WORLD_FILE, 'utf8')) as World;
+}
+
+/** Waits (polling) until the session has started, then completes it as `admin` (confirming it first if needed). */
+export async function completeWhenStarted(api: APIRequestContext, admin: Account, session: StartedSession): Promise<void> {
+  const confirm = await api.post(`/api/admin/bookings/${session.bookingId}/confirm`, { headers: bearer(admin.token) });
+  expect([200, 409]).toContain(confirm.status());
+  await expect
+    .poll(async () => (await api.post(`/api/admin/bookings/${session.bookingId}/complete`, { headers: bearer(admin.token) })).status(), {
+      timeout: Math.max(60_000, new Date(session.startsAt).getTime() - Date.now() + 60_000),
+      intervals: [2_000],
+    })
+    .toBe(200);
+}
