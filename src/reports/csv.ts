@@ -1,0 +1,20 @@
+import { once } from 'node:events';
+import { stringify, type Stringifier } from 'csv-stringify';
+
+/** An RFC 4180 CSV writer (CRLF, quotes doubled, fields with , " or newlines quoted) with a header row. */
+export function csvWriter(columns: readonly string[]): Stringifier {
+  return stringify({
+    header: true,
+    columns: columns.map((key) => ({ key })),
+    record_delimiter: '\r\n',
+    cast: { boolean: (v) => (v ? 'true' : 'false') },
+  });
+}
+
+/** Writes one record, waiting for the reader when the buffer is full; false once the reader has gone. */
+export async function writeRecord(out: Stringifier, record: Record<string, unknown>): Promise<boolean> {
+  if (out.destroyed || out.writableEnded) return false;
+  if (out.write(record)) return true;
+  await Promise.race([once(out, 'drain'), once(out, 'close')]);
+  return !out.destroyed;
+}
