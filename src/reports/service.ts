@@ -7,8 +7,6 @@ import * as repo from './repository.js';
 
 export type { ReportName } from './repository.js';
 
-/** Rows fetched from the database cursor at a time while a CSV streams. */
-const CSV_BATCH = 1_000;
 
 export interface ReportCsv {
   range: repo.ReportRange;
@@ -28,7 +26,11 @@ function checkDate(name: 'from' | 'to', value: string | undefined): void {
 
 /** Reports for admins: JSON pages built by the database, or every row as CSV, streamed. */
 export class ReportService {
-  constructor(private readonly db: Database) {}
+  /** `csvBatch`: rows fetched from the database cursor at a time while a CSV streams (1,000). */
+  constructor(
+    private readonly db: Database,
+    private readonly options: { csvBatch?: number } = {},
+  ) {}
 
   private check(caller: Caller, name: string, q: repo.ReportQuery): repo.ReportName {
     signedIn(caller);
@@ -45,7 +47,7 @@ export class ReportService {
 
   /**
    * Every row as CSV. The caller's transaction stays open while the body streams (a database
-   * cursor read CSV_BATCH rows at a time, waiting for the client: constant memory). Resolves
+   * cursor read `csvBatch` rows at a time, waiting for the client: constant memory). Resolves
    * once the first row is read, so a refusal or bad input is an error status, not a broken file.
    */
   csv(caller: Caller, name: string, q: repo.ReportQuery): Promise<ReportCsv> {
@@ -59,7 +61,7 @@ export class ReportService {
           started = true;
           resolve({ range, filename: `${report}-${range.from}-${range.to}.csv`, body: out });
           for (;;) {
-            const rows = await repo.fetchReportRows(tx, CSV_BATCH);
+            const rows = await repo.fetchReportRows(tx, this.options.csvBatch ?? 1_000);
             if (rows.length === 0) break;
             for (const row of rows) if (!(await writeRecord(out, row))) return;
           }

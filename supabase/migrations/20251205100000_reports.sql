@@ -131,7 +131,7 @@ begin
   elsif p_name = 'peak-hours' then
     return query
       select pg_catalog.jsonb_build_object('hour_of_day', h.hour, 'booking_count', h.n)
-        from (select pg_catalog.extract(hour from b.date_time at time zone p_tz)::integer as hour,
+        from (select extract(hour from b.date_time at time zone p_tz)::integer as hour,
                      pg_catalog.count(*)::bigint as n
                 from app_private.bookings_all b
                where b.status in ('completed', 'confirmed') and b.date_time >= v_start and b.date_time < v_end
@@ -268,7 +268,7 @@ declare
   v_last jsonb;
   v_next text;
   v_ranked boolean := p_name in ('customers', 'referrers');
-  v_limit integer := pg_catalog.least(pg_catalog.greatest(coalesce(p_limit, 100), 1), 1000);
+  v_limit integer := least(greatest(coalesce(p_limit, 100), 1), 1000);
 begin
   if not app_hidden.is_admin('admin') then
     raise exception using errcode = 'RM403', message = 'forbidden', detail = 'Reports need the admin role';
