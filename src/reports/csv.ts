@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import { stringify, type Stringifier } from 'csv-stringify';
 
 /** An RFC 4180 CSV writer (CRLF, quotes doubled, fields with , " or newlines quoted) with a header row. */
@@ -15,6 +14,14 @@ export function csvWriter(columns: readonly string[]): Stringifier {
 export async function writeRecord(out: Stringifier, record: Record<string, unknown>): Promise<boolean> {
   if (out.destroyed || out.writableEnded) return false;
   if (out.write(record)) return true;
-  await Promise.race([once(out, 'drain'), once(out, 'close')]);
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      out.off('drain', done);
+      out.off('close', done);
+      resolve();
+    };
+    out.on('drain', done);
+    out.on('close', done);
+  });
   return !out.destroyed;
 }
