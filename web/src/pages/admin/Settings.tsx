@@ -16,9 +16,9 @@ export function SettingsPage() {
     <section>
       <PageTitle lead="What customers can book and what it costs, and how the business runs. Changes apply to bookings made from now on.">Settings</PageTitle>
       <h2>Catalog</h2>
-      <QueryState query={catalog}>{(data) => <CatalogForm key={JSON.stringify(data)} initial={data} />}</QueryState>
+      <QueryState query={catalog}>{(data) => <CatalogForm initial={data} />}</QueryState>
       <h2>Business settings</h2>
-      <QueryState query={settings}>{(data) => <SettingsForm key={JSON.stringify(data)} initial={data} />}</QueryState>
+      <QueryState query={settings}>{(data) => <SettingsForm initial={data} />}</QueryState>
     </section>
   );
 }
@@ -85,6 +85,8 @@ function CatalogForm({ initial }: { initial: AdminCatalog }) {
   const save = useMutation({
     mutationFn: (body: AdminCatalog) => api<AdminCatalog>('/api/admin/catalog', { method: 'PUT', body }),
     onSuccess: (data) => {
+      setServices(data.services.map((s) => ({ ...s, price: toDollars(s.price_cents), isNew: false })));
+      setAddOns(data.add_ons.map((a) => ({ ...a, price: toDollars(a.price_cents), isNew: false })));
       qc.setQueryData(['admin', 'catalog'], data);
       void qc.invalidateQueries({ queryKey: ['catalog'] });
     },
@@ -274,6 +276,7 @@ function SettingsForm({ initial }: { initial: AdminSettings }) {
   const save = useMutation({
     mutationFn: (body: Record<string, unknown>) => api<AdminSettings>('/api/admin/settings', { method: 'PUT', body }),
     onSuccess: (data) => {
+      setDraft(draftOf(data));
       qc.setQueryData(['admin', 'settings'], data);
       void qc.invalidateQueries({ queryKey: ['business'] });
     },

@@ -33,6 +33,8 @@ export function hourLabel(h: number): string {
 }
 const pct = (v: number | null | undefined) => (v === null || v === undefined ? '—' : `${Number(v).toLocaleString('en-US', { maximumFractionDigits: 1 })}%`);
 const num = (v: unknown) => Number(v ?? 0).toLocaleString('en-US');
+/** Charts read left to right in time (the reports list the newest first). */
+const oldestFirst = <R extends object>(rows: R[], key: keyof R): R[] => [...rows].sort((a, b) => String(a[key]).localeCompare(String(b[key])));
 const money = (v: unknown) => dollars(Number(v ?? 0));
 
 export function ReportsBody({ range }: { range: Range }) {
@@ -154,7 +156,7 @@ function Revenue({ range }: { range: Range }) {
       <QueryState query={query}>
         {(data) => {
           if (data.rows.length === 0) return <Empty what="revenue" />;
-          const chart = data.rows.map((r) => ({ month: monthLabel(r.month), revenue: r.revenue_cents / 100, net: r.net_cents / 100 }));
+          const chart = oldestFirst(data.rows, 'month').map((r) => ({ month: monthLabel(r.month), revenue: r.revenue_cents / 100, net: r.net_cents / 100 }));
           return (
             <>
               <p className="muted">{rangeNote(data)}</p>
@@ -228,7 +230,7 @@ function Utilization({ range }: { range: Range }) {
           if (data.rows.length === 0) return <Empty what="slots" />;
           return (
             <>
-              <LinesChart title="Utilization by week, percent" unit="%" data={data.rows.map((r) => ({ week: dayLabel(r.week), utilization: r.utilization_percent === null ? null : Number(r.utilization_percent) }))} x="week" series={[{ key: 'utilization', label: 'Utilization' }]} />
+              <LinesChart title="Utilization by week, percent" unit="%" data={oldestFirst(data.rows, 'week').map((r) => ({ week: dayLabel(r.week), utilization: r.utilization_percent === null ? null : Number(r.utilization_percent) }))} x="week" series={[{ key: 'utilization', label: 'Utilization' }]} />
               <DataTable
                 caption="Utilization by week"
                 head={['Week of', 'Slots', 'Places offered', 'Places booked', 'Utilization']}
@@ -253,7 +255,7 @@ function ReferralConversion({ range }: { range: Range }) {
             <>
               <BarsChart
                 title="Invitations sent and successful sign-ups by month"
-                data={data.rows.map((r) => ({ month: monthLabel(r.month), sent: Number(r.invitations_sent), signups: Number(r.successful_signups) }))}
+                data={oldestFirst(data.rows, 'month').map((r) => ({ month: monthLabel(r.month), sent: Number(r.invitations_sent), signups: Number(r.successful_signups) }))}
                 x="month"
                 series={[{ key: 'sent', label: 'Invitations' }, { key: 'signups', label: 'Successful sign-ups' }]}
               />
