@@ -13,7 +13,7 @@ import {
   snap,
   staff,
   type Account,
-} from './support';
+} from './support.js';
 
 /**
  * The console's numbers: reviews (featuring one, seen by the public list), reports (charts and a
