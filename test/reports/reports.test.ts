@@ -56,6 +56,18 @@ function parseCsv(text: string): Record<string, string>[] {
   return body.map((r) => Object.fromEntries(header!.map((h, i) => [h, r[i]!])));
 }
 
+/** The seed's customer_summary export ("Backup & Recovery"), its SELECT verbatim. */
+const SEED_CUSTOMER_SUMMARY = `SELECT 
+    p.email,
+    p.full_name,
+    p.credits,
+    COUNT(b.id) as total_bookings,
+    SUM(o.amount) as total_spent
+  FROM profiles p
+  LEFT JOIN bookings b ON p.id = b.user_id
+  LEFT JOIN orders o ON b.order_id = o.id
+  GROUP BY p.id, p.email, p.full_name, p.credits`;
+
 const YEAR = 'from=2025-01-01&to=2025-12-31';
 
 describe.each(engines)('reports on %s', (engine) => {
@@ -225,6 +237,14 @@ describe.each(engines)('reports on %s', (engine) => {
         [u.alice.email, 650],
         [u.dave.email, 600],
         [u.bob.email, 150],
+      ]);
+      // The seed's export: every customer, but dave's order twice and bob's failed order counted as spent.
+      const summary = new Map((await seed(SEED_CUSTOMER_SUMMARY)).map((r) => [r.email, [r.total_bookings, r.total_spent === null ? null : Number(r.total_spent)]]));
+      expect([u.alice, u.bob, u.carol, u.dave].map((x) => summary.get(x.email))).toEqual([
+        [2, 65000],
+        [2, 25000],
+        [1, null],
+        [2, 60000],
       ]);
     });
 
