@@ -134,6 +134,7 @@ async function seed(db: Database): Promise<Caller> {
       ),
     );
   });
+  await step('customer totals rebuilt (their triggers were off during the load)', () => db.query('select app_private.rebuild_customer_totals()'));
   await step('analyze', () => db.query('analyze'));
   const { rows } = await db.query<{ id: string }>(
     `insert into auth.users (id, email, encrypted_password, raw_user_meta_data, raw_app_meta_data, aud, role, email_confirmed_at)
@@ -179,8 +180,7 @@ interface Case {
 const CASES: Case[] = [
   { label: 'revenue', name: 'revenue', range: 'default', seed: seedQueries.monthlyRevenue },
   { label: 'revenue (3 years)', name: 'revenue', range: 'all', seed: seedQueries.monthlyRevenue },
-  { label: 'customers (first 100)', name: 'customers', range: 'default', seed: seedQueries.customerLifetimeValue },
-  { label: 'customers (3 years, first 100)', name: 'customers', range: 'all', seed: seedQueries.customerLifetimeValue },
+  { label: 'customers (lifetime, first 100)', name: 'customers', range: 'default', seed: seedQueries.customerLifetimeValue },
   { label: 'referrers (first 100)', name: 'referrers', range: 'default', seed: seedQueries.topReferrers },
   { label: 'referrers (3 years, first 100)', name: 'referrers', range: 'all', seed: seedQueries.topReferrers },
   { label: 'referral-conversion', name: 'referral-conversion', range: 'default', seed: seedQueries.referralConversion },
@@ -223,7 +223,7 @@ async function bench(label: string, db: Database): Promise<void> {
     console.log(`  ${c.label}: median ${formatMs(ours.median)} ms`);
   }
   const started = performance.now();
-  const csv = await reports.csv(admin, 'customers', all);
+  const csv = await reports.csv(admin, 'customers', {});
   let bytes = 0;
   let lines = 0;
   for await (const chunk of csv.body) {
@@ -234,7 +234,7 @@ async function bench(label: string, db: Database): Promise<void> {
   const csvMs = performance.now() - started;
   console.log(`\n${label}: ${BOOKINGS} bookings, ${CUSTOMERS} customers, ${REFERRALS} referrals; median and p95 of ${ROUNDS} (ms), seed of ${SEED_ROUNDS}`);
   printTable(['report (default range: last 12 months)', 'rows', 'median', 'p95', "seed's query (median)", 'seed / ours'], table);
-  console.log(`customers CSV, 3 years, every row: ${lines - 1} rows, ${(bytes / 1e6).toFixed(1)} MB in ${(csvMs / 1000).toFixed(1)} s`);
+  console.log(`customers CSV, lifetime, every row: ${lines - 1} rows, ${(bytes / 1e6).toFixed(1)} MB in ${(csvMs / 1000).toFixed(1)} s`);
 }
 
 async function main(): Promise<void> {

@@ -30,7 +30,8 @@ export const isReportName = (name: string): name is ReportName => Object.hasOwn(
 
 export interface ReportRange {
   report: ReportName;
-  from: string;
+  /** null for customers (lifetime figures). */
+  from: string | null;
   to: string;
   timezone: string;
 }

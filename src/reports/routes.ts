@@ -9,7 +9,7 @@ const DateParam = Type.String({ pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$', descrip
 
 const ReportResponse = Type.Object({
   report: Type.String(),
-  from: Type.String(),
+  from: Nullable(Type.String({ description: 'null for customers: lifetime figures' })),
   to: Type.String(),
   timezone: Type.String(),
   rows: Type.Array(Type.Object({}, { additionalProperties: true })),

@@ -59,7 +59,7 @@ export class ReportService {
         .asCaller(caller, async (tx) => {
           const range = await repo.openReportCursor(tx, report, q);
           started = true;
-          resolve({ range, filename: `${report}-${range.from}-${range.to}.csv`, body: out });
+          resolve({ range, filename: `${report}-${range.from ?? 'all'}-${range.to}.csv`, body: out });
           for (;;) {
             const rows = await repo.fetchReportRows(tx, this.options.csvBatch ?? 1_000);
             if (rows.length === 0) break;

@@ -16,6 +16,146 @@ create index if not exists idx_reviews_created_at on public.reviews (created_at)
 create index if not exists idx_profiles_created_at on public.profiles (created_at);
 create index if not exists idx_bookings_archive_slot_id on app_private.bookings_archive (slot_id);
 
+------------------------------------------------------------------------------------------------
+-- Customer totals, kept by triggers: the customers report's ranking (lifetime value, bookings,
+-- last booking) for 200,000 customers without aggregating a million rows per page. One row per
+-- profile (made with the profile), recomputed from that customer's own rows (a few, by index)
+-- whenever an order's status, amount or owner changes, or a booking (live or archived) is made,
+-- moved, deleted or archived. Per-customer rows: no hot row, no contention between customers.
+-- Loads that turn triggers off (session_replication_role = replica: a restore, bench:reports)
+-- end with `select app_private.rebuild_customer_totals()`; customer_totals_drift() lists the
+-- rows that disagree with a recomputation (none, unless triggers were off).
+------------------------------------------------------------------------------------------------
+create table app_private.customer_totals (
+  user_id uuid primary key references public.profiles (id) on delete cascade,
+  lifetime_value_cents bigint not null default 0,
+  total_bookings integer not null default 0,
+  last_booking timestamptz
+);
+create index idx_customer_totals_rank on app_private.customer_totals (lifetime_value_cents, user_id);
+alter table app_private.customer_totals enable row level security;
+grant select on table app_private.customer_totals to service_role;
+
+-- What a customer's totals are, from their orders and bookings (live and archived).
+create function app_private.customer_totals_of(p_user uuid)
+returns table (lifetime_value_cents bigint, total_bookings integer, last_booking timestamptz)
+language sql
+stable
+set search_path = ''
+as $$
+  select (select coalesce(pg_catalog.sum(o.amount), 0)::bigint from public.orders o
+           where o.user_id = p_user and o.status in ('paid', 'refunded')),
+         b.n, b.last_at
+    from (select pg_catalog.count(*)::integer as n, pg_catalog.max(x.date_time) as last_at
+            from app_private.bookings_all x where x.user_id = p_user) b
+$$;
+
+create function app_private.refresh_customer_totals(p_user uuid)
+returns void
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  if p_user is null then return; end if;
+  insert into app_private.customer_totals as t (user_id, lifetime_value_cents, total_bookings, last_booking)
+  select p_user, c.lifetime_value_cents, c.total_bookings, c.last_booking
+    from app_private.customer_totals_of(p_user) c
+   where exists (select 1 from public.profiles p where p.id = p_user)
+  on conflict (user_id) do update
+    set lifetime_value_cents = excluded.lifetime_value_cents, total_bookings = excluded.total_bookings,
+        last_booking = excluded.last_booking
+  where (t.lifetime_value_cents, t.total_bookings, t.last_booking)
+        is distinct from (excluded.lifetime_value_cents, excluded.total_bookings, excluded.last_booking);
+end;
+$$;
+
+create function app_private.customer_totals_track()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  if tg_op in ('UPDATE', 'DELETE') then
+    perform app_private.refresh_customer_totals(old.user_id);
+  end if;
+  if tg_op in ('INSERT', 'UPDATE') and (tg_op = 'INSERT' or new.user_id is distinct from old.user_id) then
+    perform app_private.refresh_customer_totals(new.user_id);
+  end if;
+  return null;
+end;
+$$;
+
+create function app_private.customer_totals_new_profile()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  insert into app_private.customer_totals (user_id) values (new.id) on conflict (user_id) do nothing;
+  return null;
+end;
+$$;
+
+create trigger trigger_profiles_customer_totals after insert on public.profiles
+  for each row execute function app_private.customer_totals_new_profile();
+create trigger trigger_orders_customer_totals after insert or delete or update of status, amount, user_id on public.orders
+  for each row execute function app_private.customer_totals_track();
+create trigger trigger_bookings_customer_totals after insert or delete or update of user_id, date_time on public.bookings
+  for each row execute function app_private.customer_totals_track();
+create trigger trigger_bookings_archive_customer_totals after insert or delete or update of user_id, date_time on app_private.bookings_archive
+  for each row execute function app_private.customer_totals_track();
+
+-- Recomputes every customer's totals (after a load with triggers off); returns the rows written.
+create function app_private.rebuild_customer_totals()
+returns integer
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_count integer;
+begin
+  delete from app_private.customer_totals;
+  insert into app_private.customer_totals (user_id, lifetime_value_cents, total_bookings, last_booking)
+  select p.id, coalesce(o.value, 0), coalesce(b.n, 0), b.last_at
+    from public.profiles p
+    left join (select x.user_id, pg_catalog.sum(x.amount)::bigint as value from public.orders x
+                where x.status in ('paid', 'refunded') group by x.user_id) o on o.user_id = p.id
+    left join (select x.user_id, pg_catalog.count(*)::integer as n, pg_catalog.max(x.date_time) as last_at
+                 from app_private.bookings_all x group by x.user_id) b on b.user_id = p.id;
+  get diagnostics v_count = row_count;
+  return v_count;
+end;
+$$;
+
+-- Customers whose stored totals disagree with a recomputation (for db:check): none when clean.
+create function app_private.customer_totals_drift()
+returns table (user_id uuid, stored_value bigint, actual_value bigint, stored_bookings integer, actual_bookings integer)
+language sql
+stable
+set search_path = ''
+as $$
+  select p.id, t.lifetime_value_cents, c.lifetime_value_cents, t.total_bookings, c.total_bookings
+    from public.profiles p
+    left join app_private.customer_totals t on t.user_id = p.id
+    cross join lateral app_private.customer_totals_of(p.id) c
+   where t.user_id is null
+      or (t.lifetime_value_cents, t.total_bookings, t.last_booking)
+         is distinct from (c.lifetime_value_cents, c.total_bookings, c.last_booking)
+$$;
+
+revoke all on function app_private.customer_totals_of(uuid) from public;
+revoke all on function app_private.refresh_customer_totals(uuid) from public;
+revoke all on function app_private.rebuild_customer_totals() from public;
+revoke all on function app_private.customer_totals_drift() from public;
+grant execute on function app_private.customer_totals_of(uuid) to service_role;
+grant execute on function app_private.customer_totals_drift() to service_role;
+
+select app_private.rebuild_customer_totals();
+
 -- The rows of one report, as jsonb objects, in the report's order. p_after / p_limit page the
 -- ranked lists (customers, referrers): p_after is the previous page's last sort key.
 create function app_private.report_rows(
@@ -49,33 +189,18 @@ begin
        order by m.month desc;
 
   elsif p_name = 'customers' then
-    -- Every customer (also those who never paid), ranked by the value of their paid orders in the
-    -- range (each order once, however many bookings it covers), then by id.
+    -- Every customer (also those who never paid or booked), by lifetime value (paid orders, each
+    -- once, however many bookings it covers), then id; all time, from the trigger-kept totals.
     return query
-      with spent as (
-        select o.user_id, pg_catalog.sum(o.amount)::bigint as value
-          from public.orders o
-         where o.status in ('paid', 'refunded') and o.created_at >= v_start and o.created_at < v_end
-         group by o.user_id),
-      booked as (
-        select b.user_id, pg_catalog.count(*)::bigint as n, pg_catalog.max(b.date_time) as last_at
-          from app_private.bookings_all b
-         where b.date_time >= v_start and b.date_time < v_end
-         group by b.user_id),
-      ranked as (
-        select p.id, p.email, p.full_name, p.credits, coalesce(k.n, 0) as n,
-               coalesce(s.value, 0) as value, k.last_at
-          from public.profiles p
-          left join spent s on s.user_id = p.id
-          left join booked k on k.user_id = p.id)
       select pg_catalog.jsonb_build_object(
-               'id', r.id, 'email', r.email, 'full_name', r.full_name, 'credits', r.credits,
-               'total_bookings', r.n, 'lifetime_value_cents', r.value,
-               'last_booking', app_hidden.iso(r.last_at))
-        from ranked r
+               'id', p.id, 'email', p.email, 'full_name', p.full_name, 'credits', p.credits,
+               'total_bookings', t.total_bookings, 'lifetime_value_cents', t.lifetime_value_cents,
+               'last_booking', app_hidden.iso(t.last_booking))
+        from app_private.customer_totals t
+        join public.profiles p on p.id = t.user_id
        where p_after is null
-          or (r.value, r.id) < ((p_after ->> 0)::bigint, (p_after ->> 1)::uuid)
-       order by r.value desc, r.id desc
+          or (t.lifetime_value_cents, t.user_id) < ((p_after ->> 0)::bigint, (p_after ->> 1)::uuid)
+       order by t.lifetime_value_cents desc, t.user_id desc
        limit p_limit;
 
   elsif p_name = 'referrers' then
@@ -213,6 +338,11 @@ begin
   select s.timezone into tz from public.business_settings s;
   tz := coalesce(tz, 'America/Los_Angeles');
   v_today := (pg_catalog.now() at time zone tz)::date;
+  if p_name = 'customers' then
+    -- Lifetime figures: the range is not used (from is null, to is today).
+    d_to := v_today;
+    return;
+  end if;
   if p_name = 'overview' then
     d_to := v_today;
     d_from := (pg_catalog.date_trunc('month', v_today) - interval '1 month')::date;

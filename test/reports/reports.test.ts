@@ -56,6 +56,18 @@ function parseCsv(text: string): Record<string, string>[] {
   return body.map((r) => Object.fromEntries(header!.map((h, i) => [h, r[i]!])));
 }
 
+/** The seed's customer_summary export ("Backup & Recovery"), its SELECT verbatim. */
+const SEED_CUSTOMER_SUMMARY = `SELECT 
+    p.email,
+    p.full_name,
+    p.credits,
+    COUNT(b.id) as total_bookings,
+    SUM(o.amount) as total_spent
+  FROM profiles p
+  LEFT JOIN bookings b ON p.id = b.user_id
+  LEFT JOIN orders o ON b.order_id = o.id
+  GROUP BY p.id, p.email, p.full_name, p.credits`;
+
 const YEAR = 'from=2025-01-01&to=2025-12-31';
 
 describe.each(engines)('reports on %s', (engine) => {
@@ -80,6 +92,8 @@ describe.each(engines)('reports on %s', (engine) => {
       await tx.query(`set local timezone = 'UTC'`);
       return (await tx.query<Record<string, unknown>>(sql)).rows;
     });
+  const today = async () =>
+    (await db.query<{ d: string }>(`select to_char((now() at time zone 'America/Los_Angeles')::date, 'YYYY-MM-DD') as d`)).rows[0]!.d;
   const inZone = async <T>(zone: string, fn: () => Promise<T>): Promise<T> => {
     await db.query('update public.business_settings set timezone = $1 where id', [zone]);
     try {
@@ -135,6 +149,8 @@ describe.each(engines)('reports on %s', (engine) => {
       await referral(u.bob, 'r5@example.test', 'expired', '2025-02-16T12:00:00Z');
       await referral(u.carol, 'r6@example.test', 'pending', '2025-02-20T12:00:00Z');
     });
+    // The past went in with triggers off, as a restore: the customer totals are rebuilt after.
+    await db.query('select app_private.rebuild_customer_totals()');
   });
   afterAll(() => t?.close());
 
@@ -205,6 +221,8 @@ describe.each(engines)('reports on %s', (engine) => {
 
     it('customers: everyone, never-paid too, each order once; ranked by lifetime value', async () => {
       const all = await rows('customers', `${YEAR}&limit=1000`);
+      // Lifetime figures: the range is not used.
+      expect((await get('/api/admin/reports/customers?from=2025-06-01')).json()).toMatchObject({ from: null, to: await today() });
       expect(all.slice(0, 3)).toEqual([
         { id: u.alice.id, email: u.alice.email, full_name: 'Alice Adams', credits: 0, total_bookings: 2, lifetime_value_cents: 65000, last_booking: '2025-03-08T01:30:00.000Z' },
         { id: u.dave.id, email: u.dave.email, full_name: 'Dave Diaz', credits: 0, total_bookings: 2, lifetime_value_cents: 30000, last_booking: '2025-11-03T17:00:00.000Z' },
@@ -219,6 +237,14 @@ describe.each(engines)('reports on %s', (engine) => {
         [u.alice.email, 650],
         [u.dave.email, 600],
         [u.bob.email, 150],
+      ]);
+      // The seed's export: every customer, but dave's order twice and bob's failed order counted as spent.
+      const summary = new Map((await seed(SEED_CUSTOMER_SUMMARY)).map((r) => [r.email, [r.total_bookings, r.total_spent === null ? null : Number(r.total_spent)]]));
+      expect([u.alice, u.bob, u.carol, u.dave].map((x) => summary.get(x.email))).toEqual([
+        [2, 65000],
+        [2, 25000],
+        [1, null],
+        [2, 60000],
       ]);
     });
 
@@ -336,7 +362,7 @@ describe.each(engines)('reports on %s', (engine) => {
       const res = await get(`/api/admin/reports/customers?${YEAR}&format=csv`);
       expect(res.statusCode, res.body).toBe(200);
       expect(res.headers['content-type']).toMatch(/^text\/csv/);
-      expect(res.headers['content-disposition']).toBe('attachment; filename="customers-2025-01-01-2025-12-31.csv"');
+      expect(res.headers['content-disposition']).toBe(`attachment; filename="customers-all-${await today()}.csv"`);
       expect(res.body.split('\r\n')[0]).toBe('id,email,full_name,credits,total_bookings,lifetime_value_cents,last_booking');
       expect(res.body).toContain('"Bob, ""Jr""\nBrown"');
       const records = parseCsv(res.body);
@@ -440,5 +466,37 @@ describe.each(engines)('reports on %s', (engine) => {
       expect(del.rowCount).toBe(1);
     });
     expect({ services: await rows('services'), peak: await rows('peak-hours'), customers: await rows('customers', `${YEAR}&limit=5`) }).toEqual(before);
+  });
+
+  it('customer totals follow live changes (triggers) and agree with a recomputation', async () => {
+    const top = async () => (await rows('customers', 'limit=1'))[0]!;
+    const drift = async () => (await db.query<{ user_id: string }>('select * from app_private.customer_totals_drift()')).rows;
+    // The overview test added two of dave's bookings with triggers off: the drift check sees it.
+    expect((await drift()).map((r) => r.user_id)).toEqual([u.dave.id]);
+    await db.query('select app_private.rebuild_customer_totals()');
+    expect(await drift()).toEqual([]);
+    const erin = await makeCustomer(db, { full_name: 'Erin Live' });
+    const listed = async () => (await rows('customers', 'limit=1000')).find((r) => r.id === erin.id);
+    expect(await listed()).toMatchObject({ total_bookings: 0, lifetime_value_cents: 0, last_booking: null });
+    const order = await makeOrder(db, { user_id: erin.id, amount: 170000, status: 'pending' });
+    expect(await listed()).toMatchObject({ lifetime_value_cents: 0 });
+    await db.query(`update public.orders set status = 'paid' where id = $1`, [order]);
+    expect(await top()).toMatchObject({ id: erin.id, lifetime_value_cents: 170000 });
+    const booking = await makeBooking(db, { user_id: erin.id, order_id: order });
+    expect(await top()).toMatchObject({ id: erin.id, total_bookings: 1, last_booking: booking.date_time.toISOString() });
+    await db.transaction(async (tx) => {
+      await tx.query('insert into app_private.bookings_archive select * from public.bookings where id = $1', [booking.id]);
+      await tx.query('delete from public.bookings where id = $1', [booking.id]);
+    });
+    expect(await top()).toMatchObject({ id: erin.id, total_bookings: 1, lifetime_value_cents: 170000 });
+    await db.query(`update public.orders set status = 'refunded' where id = $1`, [order]);
+    expect(await top()).toMatchObject({ id: erin.id, lifetime_value_cents: 170000 });
+    await db.query('delete from app_private.bookings_archive where id = $1', [booking.id]);
+    expect(await listed()).toMatchObject({ total_bookings: 0, last_booking: null });
+    expect(await drift()).toEqual([]);
+    // Deleting a customer takes their totals with them.
+    await db.query('delete from auth.users where id = $1', [erin.id]);
+    expect(await listed()).toBeUndefined();
+    expect(await drift()).toEqual([]);
   });
 });
