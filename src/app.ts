@@ -30,6 +30,7 @@ import { registerWebhookRoutes } from './payments/routes.js';
 import { AddressSchema } from './profiles/schemas.js';
 import { registerProfileRoutes } from './profiles/routes.js';
 import { registerReferralRoutes } from './referrals/routes.js';
+import { registerReportRoutes } from './reports/routes.js';
 import { registerReviewRoutes } from './reviews/routes.js';
 import { withoutReviewToken } from './reviews/tokens.js';
 import { buildServices, type Services } from './services.js';
@@ -152,5 +153,6 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   registerReviewRoutes(app, services.reviews);
   await registerNotifications(app, config, services);
   registerMessageRoutes(app, services.messages);
+  registerReportRoutes(app, services.reports);
   return app;
 }

@@ -19,6 +19,7 @@ import { PaymentWebhooks } from './payments/service.js';
 import { NotificationService } from './notifications/service.js';
 import { ProfileService } from './profiles/service.js';
 import { ReferralService } from './referrals/service.js';
+import { ReportService } from './reports/service.js';
 import { ReviewService } from './reviews/service.js';
 import { ReviewLinks } from './reviews/tokens.js';
 import { SlotService } from './slots/service.js';
@@ -45,6 +46,8 @@ export interface Services {
   /** Preferences, one-click unsubscribe, STOP, and whether a message may be sent (mayDeliver). */
   notifications: NotificationService;
   messages: MessageService;
+  /** Reports for admins (GET /api/admin/reports/:name). */
+  reports: ReportService;
   /** Sends the message log's due rows (started by the server unless WORKER=off, or by `recovery worker`). */
   messageWorker: MessageWorker;
 }
@@ -84,6 +87,7 @@ export function buildServices(config: Config, db: Database, overrides: ServiceOv
     reviews: new ReviewService(db, reviewLinks, config.publicUrl),
     notifications,
     messages: new MessageService(db),
+    reports: new ReportService(db),
     messageWorker: new MessageWorker(db, overrides.messagePorts ?? messagePorts(config, notifications, reviewLinks), workerSettings(config)),
   };
 }

@@ -55,6 +55,9 @@ const sentences: Record<string, string> = {
   invalid_timezone: 'That time zone is not recognised.',
   invalid_business_name: 'The business name must be one line.',
   payload_too_large: 'That is too much text.',
+  invalid_range: 'The start date must be on or before the end date.',
+  range_too_long: 'A report covers at most 10 years. Choose a shorter range.',
+  invalid_cursor: 'That page of the report is out of date. Reload the report.',
 };
 
 /** A sentence for any error thrown by the API client (or anything else). */
