@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
 import {
-  BUSINESS_TZ,
   apiContext,
   bearer,
   businessDay,
@@ -12,6 +11,8 @@ import {
   signUp,
   snap,
   staff,
+  world,
+  completeWhenStarted,
   type Account,
 } from './support.js';
 
@@ -51,21 +52,6 @@ interface Service {
   price_cents: number;
 }
 
-async function firstService(): Promise<Service> {
-  const res = await api.get('/api/services');
-  expect(res.status()).toBe(200);
-  const body = (await res.json()) as { services: Service[] };
-  expect(body.services.length).toBeGreaterThan(0);
-  return body.services[0]!;
-}
-
-/** HH:MM in the business zone, `minutes` from now, rounded up to the next whole minute. */
-function businessTime(at: Date): { date: string; time: string } {
-  const parts = new Intl.DateTimeFormat('en-CA', { timeZone: BUSINESS_TZ, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(at);
-  const get = (t: string) => parts.find((p) => p.type === t)!.value;
-  return { date: `${get('year')}-${get('month')}-${get('day')}`, time: `${get('hour')}:${get('minute')}` };
-}
-
 /** Books `slotId` for the customer and pays it with the fake provider; the booking's id. */
 async function paidBooking(customer: Account, slotId: string, service: Service): Promise<string> {
   const res = await api.post('/api/bookings', { headers: bearer(customer.token), data: { slot_id: slotId, service_type: service.key, address: ADDRESS } });
@@ -91,38 +77,15 @@ async function checkViewports(page: Page, name: string, ready: () => Promise<voi
 let completedOnce: Promise<{ bookingId: string; customer: Account; service: Service }> | undefined;
 
 /**
- * A paid session today that has started and been completed (shared by the tests that need one).
- * Completing needs the session to have started: a slot starting two minutes from now, with the
- * minimum notice at 0 meanwhile (put back after).
+ * A paid session that has started and been completed (shared by the tests that need one): the
+ * global setup booked it a few minutes ahead (e2e/global-setup.ts); this completes it once it starts.
  */
 function completedSession(): Promise<{ bookingId: string; customer: Account; service: Service }> {
   completedOnce ??= (async () => {
-    const service = await firstService();
-    const before = await api.get('/api/admin/settings', { headers: bearer(admin.token) });
-    expect(before.status()).toBe(200);
-    const { min_notice_minutes } = (await before.json()) as { min_notice_minutes: number };
-    const set = await api.put('/api/admin/settings', { headers: bearer(admin.token), data: { min_notice_minutes: 0 } });
-    expect(set.status(), await set.text()).toBe(200);
-    let bookingId: string;
-    let customer: Account;
-    try {
-      const startsAt = new Date(Math.ceil((Date.now() + 120_000) / 60_000) * 60_000);
-      const start = businessTime(startsAt);
-      const end = businessTime(new Date(startsAt.getTime() + service.duration_minutes * 60_000));
-      const slot = await api.post('/api/admin/slots', { headers: bearer(admin.token), data: { date: start.date, start_time: start.time, end_time: end.time, max_bookings: 1 } });
-      expect(slot.status(), await slot.text()).toBe(201);
-      const slotId = ((await slot.json()) as { created: { id: string }[] }).created[0]!.id;
-      customer = await signUp(api, { full_name: 'Riley Reviewer' });
-      bookingId = await paidBooking(customer, slotId, service);
-    } finally {
-      const restore = await api.put('/api/admin/settings', { headers: bearer(admin.token), data: { min_notice_minutes } });
-      expect(restore.status()).toBe(200);
-    }
-    // Wait for the session to start, then complete it.
-    await expect
-      .poll(async () => (await api.post(`/api/admin/bookings/${bookingId}/complete`, { headers: bearer(admin.token) })).status(), { timeout: 240_000, intervals: [5_000] })
-      .toBe(200);
-    return { bookingId, customer, service };
+    const session = world().sessions.featured;
+    await completeWhenStarted(api, admin, session);
+    const service = ((await (await api.get('/api/services')).json()) as { services: Service[] }).services.find((s) => s.key === 'cold_plunge')!;
+    return { bookingId: session.bookingId, customer: session.customer, service };
   })();
   return completedOnce;
 }
@@ -151,7 +114,7 @@ test('featuring a reviewed session puts it on the public list', async ({ page })
     const featured = await api.get('/api/reviews/featured?limit=50');
     expect(featured.status()).toBe(200);
     const list = ((await featured.json()) as { reviews: { comment: string | null; author: string | null; rating: number }[] }).reviews;
-    expect(list.find((r) => r.comment === comment)).toMatchObject({ author: 'Riley R.', rating: 5 });
+    expect(list.find((r) => r.comment === comment)).toMatchObject({ author: 'Fiona F.', rating: 5 });
 
     // Only featured: the filter shows it, and a reload keeps it featured.
     await page.reload();
@@ -207,40 +170,42 @@ test('the reports draw charts and download a CSV', async ({ page }) => {
   await expect(page.getByText('The start date must be on or before the end date.')).toBeVisible();
 });
 
-test('settings: a new setup fee and service price stay after a reload; a bad zip is explained', async ({ page }) => {
+test('settings: a new business address and add-on price stay after a reload; a bad zip is explained', async ({ page }) => {
+  // Changes only what no other spec reads (the address, the electrolytes add-on), and puts them back:
+  // the specs share one server.
   test.setTimeout(180_000);
   const settingsRes = await api.get('/api/admin/settings', { headers: bearer(admin.token) });
   const catalogRes = await api.get('/api/admin/catalog', { headers: bearer(admin.token) });
   expect(settingsRes.status()).toBe(200);
   expect(catalogRes.status()).toBe(200);
-  const original = (await settingsRes.json()) as { setup_fee_cents: number; service_area_zips: string[] };
-  const catalog = (await catalogRes.json()) as { services: Service[] };
-  const service = catalog.services[0]!;
-  const newPrice = service.price_cents === 12_345 ? '99.50' : '123.45';
-  const newFee = original.setup_fee_cents === 3_750 ? '12.25' : '37.50';
+  const original = (await settingsRes.json()) as { business_address: string | null; service_area_zips: string[] };
+  const catalog = (await catalogRes.json()) as { services: Service[]; add_ons: Service[] };
+  const addOn = catalog.add_ons.find((a) => a.key === 'electrolytes')!;
+  const newPrice = addOn.price_cents === 1_250 ? '9.75' : '12.50';
+  const newAddress = '500 Pier Ave, Hermosa Beach, CA 90254';
 
   try {
     await signInAs(page, admin, '/admin/settings');
     await expect(page.getByRole('heading', { level: 1, name: 'Settings' })).toBeVisible();
-    const fee = page.getByLabel('Setup fee (dollars)');
-    await expect(fee).toHaveValue(String(original.setup_fee_cents % 100 === 0 ? original.setup_fee_cents / 100 : (original.setup_fee_cents / 100).toFixed(2)));
-    await checkViewports(page, 'admin-settings', () => expect(fee).toBeVisible());
+    const address = page.getByLabel('Business address');
+    await expect(page.getByLabel('Setup fee (dollars)')).toBeVisible();
+    await checkViewports(page, 'admin-settings', () => expect(address).toBeVisible());
     await page.setViewportSize({ width: 1280, height: 800 });
 
-    await fee.fill(newFee);
+    await address.fill(newAddress);
     await page.getByRole('button', { name: 'Save settings' }).click();
     await expect(page.getByText('Settings saved.')).toBeVisible();
 
-    const group = page.getByRole('group', { name: service.name, exact: true });
+    const group = page.getByRole('group', { name: addOn.name, exact: true });
     await group.getByLabel('Price (dollars)').fill(newPrice);
     await page.getByRole('button', { name: 'Save catalog' }).click();
     await expect(page.getByText('Catalog saved.')).toBeVisible();
 
     await page.reload();
-    await expect(page.getByLabel('Setup fee (dollars)')).toHaveValue(newFee);
-    await expect(page.getByRole('group', { name: service.name, exact: true }).getByLabel('Price (dollars)')).toHaveValue(newPrice);
-    const served = (await (await api.get('/api/services')).json()) as { services: Service[] };
-    expect(served.services.find((s) => s.key === service.key)?.price_cents).toBe(Math.round(Number(newPrice) * 100));
+    await expect(page.getByLabel('Business address')).toHaveValue(newAddress);
+    await expect(page.getByRole('group', { name: addOn.name, exact: true }).getByLabel('Price (dollars)')).toHaveValue(newPrice);
+    const served = (await (await api.get('/api/services')).json()) as { add_ons: Service[] };
+    expect(served.add_ons.find((a) => a.key === addOn.key)?.price_cents).toBe(Math.round(Number(newPrice) * 100));
 
     // A zip code of four digits: the API refuses it and the sentence sits beside the field.
     const zips = page.getByLabel('Service area zip codes');
@@ -253,7 +218,7 @@ test('settings: a new setup fee and service price stay after a reload; a bad zip
     const after = (await (await api.get('/api/admin/settings', { headers: bearer(admin.token) })).json()) as { service_area_zips: string[] };
     expect(after.service_area_zips).toEqual(original.service_area_zips);
   } finally {
-    const s = await api.put('/api/admin/settings', { headers: bearer(admin.token), data: { setup_fee_cents: original.setup_fee_cents, service_area_zips: original.service_area_zips } });
+    const s = await api.put('/api/admin/settings', { headers: bearer(admin.token), data: { business_address: original.business_address, service_area_zips: original.service_area_zips } });
     expect(s.status()).toBe(200);
     const c = await api.put('/api/admin/catalog', { headers: bearer(admin.token), data: catalog });
     expect(c.status(), await c.text()).toBe(200);

@@ -1,86 +1,34 @@
-import { expect, test, type APIRequestContext } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { E2E_SECRET } from '../playwright.config.js';
 import { ReviewLinks } from '../src/reviews/tokens.js';
-import { apiContext, BASE_URL, BUSINESS_TZ, bearer, expectAccessible, expectNoHorizontalScroll, expectTapTargets, signUp, snap, staff, type Account } from './support.js';
+import { apiContext, BASE_URL, bearer, completeWhenStarted, expectAccessible, expectNoHorizontalScroll, expectTapTargets, snap, staff, world } from './support.js';
 
 /**
  * The review link (/review/<token>). A link is only made for a completed session, and a session
- * can only be completed once it has started, so the test books a real session a couple of
- * minutes from now (min notice set to 0 for the while, put back after), waits for it to start,
- * completes it as an admin, and signs the link with the server's own code and secret.
+ * can only be completed once it has started, so the test takes the session the global setup booked
+ * a few minutes ahead (e2e/global-setup.ts), waits for it to start, completes it as an admin, and
+ * signs the link with the server's own code and secret.
  */
 
 interface Settings {
-  min_notice_minutes: number;
   google_review_url: string | null;
 }
 
 const GOOGLE = 'https://search.google.com/local/writereview?placeid=e2e-test';
-
-/** HH:MM and the date in the business zone, `minutes` from now (rounded up to the next minute). */
-function businessClock(minutes: number): { date: string; time: string } {
-  const at = new Date(Math.ceil((Date.now() + minutes * 60_000) / 60_000) * 60_000);
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-CA', { timeZone: BUSINESS_TZ, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
-      .formatToParts(at)
-      .map((p) => [p.type, p.value]),
-  );
-  return { date: `${parts.year}-${parts.month}-${parts.day}`, time: `${parts.hour}:${parts.minute}` };
-}
-
-const plus = (time: string, minutes: number): string => {
-  const [h, m] = time.split(':').map(Number);
-  const total = Math.min(h! * 60 + m! + minutes, 23 * 60 + 59);
-  return `${String(Math.floor(total / 60)).padStart(2, '0')}:${String(total % 60).padStart(2, '0')}`;
-};
-
-/** A completed session of `customer`, started a moment ago. */
-async function completedSession(api: APIRequestContext, admin: Account, customer: Account): Promise<string> {
-  const { date, time } = businessClock(2);
-  const slot = await api.post('/api/admin/slots', { headers: bearer(admin.token), data: { date, start_time: time, end_time: plus(time, 30), max_bookings: 1 } });
-  expect(slot.status(), await slot.text()).toBe(201);
-  const slotId = ((await slot.json()) as { created: { id: string }[] }).created[0]!.id;
-  const business = (await (await api.get('/api/business')).json()) as { service_area_zips: string[] };
-  const zip = business.service_area_zips[0] ?? '90401';
-  const booked = await api.post('/api/bookings', {
-    headers: bearer(customer.token),
-    data: { slot_id: slotId, service_type: 'cold_plunge', address: { street: '1 Review Way', city: 'Santa Monica', state: 'CA', zip }, use_credits: 'all' },
-  });
-  expect(booked.status(), await booked.text()).toBe(201);
-  const { booking, checkout } = (await booked.json()) as { booking: { id: string; status: string }; checkout: { url: string } | null };
-  if (checkout) {
-    // Not all paid by credits: pay on the fake checkout.
-    const id = new URL(checkout.url).pathname.split('/').pop();
-    const paid = await api.post(`/checkout/fake/${id}/approve`);
-    expect(paid.status()).toBeLessThan(400);
-  }
-  const confirm = await api.post(`/api/admin/bookings/${booking.id}/confirm`, { headers: bearer(admin.token) });
-  expect([200, 409]).toContain(confirm.status());
-  // Completing is refused (409 too_early) until the session has started.
-  await expect
-    .poll(async () => (await api.post(`/api/admin/bookings/${booking.id}/complete`, { headers: bearer(admin.token) })).status(), { timeout: 200_000, intervals: [5_000] })
-    .toBe(200);
-  return booking.id;
-}
 
 test.describe('the review link', () => {
   test('a customer rates a session, is offered Google whatever the rating, and the link then says it is done', async ({ page, browser }) => {
     test.setTimeout(360_000);
     const api = await apiContext();
     const admin = await staff(api, 'admin');
-    const customer = await signUp(api, { full_name: 'Rhea Reviewer' });
-    const granted = await api.post(`/api/admin/customers/${customer.id}/credits`, { headers: bearer(admin.token), data: { amount: 1000, description: 'Test credits' } });
-    expect(granted.status()).toBe(201);
-
+    // The session the global setup booked a few minutes ahead (e2e/global-setup.ts), completed once it starts.
+    const session = world().sessions.review;
+    const customer = session.customer;
+    await completeWhenStarted(api, admin, session);
+    const bookingId = session.bookingId;
     const before = (await (await api.get('/api/admin/settings', { headers: bearer(admin.token) })).json()) as Settings;
     const put = (data: Partial<Settings>) => api.put('/api/admin/settings', { headers: bearer(admin.token), data });
-    let bookingId: string;
-    try {
-      expect((await put({ min_notice_minutes: 0, google_review_url: GOOGLE })).status()).toBe(200);
-      bookingId = await completedSession(api, admin, customer);
-    } finally {
-      expect((await put({ min_notice_minutes: before.min_notice_minutes })).status()).toBe(200);
-    }
+    expect((await put({ google_review_url: GOOGLE })).status()).toBe(200);
 
     const links = new ReviewLinks({ secret: E2E_SECRET, publicUrl: BASE_URL });
     const token = await links.sign({ bookingId, userId: customer.id });
