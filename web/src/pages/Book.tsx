@@ -82,8 +82,14 @@ function BookForm({ catalog }: { catalog: Catalog }) {
         use_credits: q.credits,
       }),
     onSuccess: (r) => {
-      setResult(r);
       reset();
+      // "Continue to payment" opens the checkout when the server charges what the page showed;
+      // if the price moved meanwhile, the customer sees the server's numbers first.
+      if (r.checkout && r.order.amount === q.total) {
+        window.location.assign(r.checkout.url);
+        return;
+      }
+      setResult(r);
       void queryClient.invalidateQueries({ queryKey: ['availability'] });
       void queryClient.invalidateQueries({ queryKey: ['orders'] });
       void queryClient.invalidateQueries({ queryKey: ['me'] });
