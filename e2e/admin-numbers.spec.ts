@@ -110,7 +110,15 @@ test('featuring a reviewed session puts it on the public list', async ({ page })
     await expect(item.getByText('Featured', { exact: true })).toBeVisible();
     await expect(item.getByRole('button', { name: /^Unfeature/ })).toBeVisible();
 
-    // The home page on this branch is still a stub: the public list it will show is GET /api/reviews/featured.
+    // The home page shows it, with its stars and the customer's first name and initial.
+    const home = await page.context().newPage();
+    await home.goto('/');
+    const shown = home.getByRole('listitem').filter({ hasText: comment });
+    await expect(shown).toBeVisible();
+    await expect(shown).toContainText('Fiona F.');
+    await expect(shown.getByRole('img', { name: /5 out of 5 stars/ })).toBeVisible();
+    await home.close();
+    // And so does the public list the home page reads.
     const featured = await api.get('/api/reviews/featured?limit=50');
     expect(featured.status()).toBe(200);
     const list = ((await featured.json()) as { reviews: { comment: string | null; author: string | null; rating: number }[] }).reviews;
