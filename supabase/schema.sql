@@ -52,9 +52,25 @@ create table app_private.bookings_archive (
   constraint bookings_archive_pkey PRIMARY KEY (id)
 );
 CREATE INDEX idx_bookings_archive_date_time ON app_private.bookings_archive USING btree (date_time);
+CREATE INDEX idx_bookings_archive_slot_id ON app_private.bookings_archive USING btree (slot_id);
 CREATE INDEX idx_bookings_archive_user_id ON app_private.bookings_archive USING btree (user_id);
+CREATE TRIGGER trigger_bookings_archive_customer_totals AFTER INSERT OR DELETE OR UPDATE OF user_id, date_time ON app_private.bookings_archive FOR EACH ROW EXECUTE FUNCTION app_private.customer_totals_track();
 alter table app_private.bookings_archive enable row level security;
 grant delete, insert, select on table app_private.bookings_archive to service_role;
+
+-- app_private.customer_totals
+
+create table app_private.customer_totals (
+  user_id uuid not null,
+  lifetime_value_cents bigint default 0 not null,
+  total_bookings integer default 0 not null,
+  last_booking timestamp with time zone,
+  constraint customer_totals_pkey PRIMARY KEY (user_id),
+  constraint customer_totals_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.profiles(id) ON DELETE CASCADE
+);
+CREATE INDEX idx_customer_totals_rank ON app_private.customer_totals USING btree (lifetime_value_cents, user_id);
+alter table app_private.customer_totals enable row level security;
+grant select on table app_private.customer_totals to service_role;
 
 -- app_private.email_opt_outs
 
@@ -274,6 +290,7 @@ CREATE INDEX idx_bookings_slot_id ON public.bookings USING btree (slot_id);
 CREATE INDEX idx_bookings_status ON public.bookings USING btree (status);
 CREATE INDEX idx_bookings_user_id ON public.bookings USING btree (user_id);
 CREATE TRIGGER trigger_bookings_align_slot_time BEFORE INSERT OR UPDATE OF slot_id, date_time ON public.bookings FOR EACH ROW EXECUTE FUNCTION public.bookings_align_slot_time();
+CREATE TRIGGER trigger_bookings_customer_totals AFTER INSERT OR DELETE OR UPDATE OF user_id, date_time ON public.bookings FOR EACH ROW EXECUTE FUNCTION app_private.customer_totals_track();
 CREATE TRIGGER trigger_bookings_fit_slot BEFORE INSERT OR UPDATE OF slot_id, duration ON public.bookings FOR EACH ROW EXECUTE FUNCTION public.bookings_fit_slot();
 CREATE TRIGGER trigger_bookings_future_date_time BEFORE INSERT OR UPDATE OF date_time, slot_id ON public.bookings FOR EACH ROW EXECUTE FUNCTION public.bookings_future_date_time();
 CREATE TRIGGER trigger_bookings_guard_customer_update BEFORE UPDATE ON public.bookings FOR EACH ROW EXECUTE FUNCTION public.bookings_guard_customer_update();
@@ -517,6 +534,7 @@ CREATE INDEX idx_orders_status ON public.orders USING btree (status);
 CREATE INDEX idx_orders_user_id ON public.orders USING btree (user_id);
 CREATE UNIQUE INDEX orders_bolt_checkout_id_key ON public.orders USING btree (bolt_checkout_id) WHERE (bolt_checkout_id IS NOT NULL);
 CREATE UNIQUE INDEX orders_one_setup_fee_per_customer ON public.orders USING btree (user_id) WHERE ((setup_fee_applied > 0) AND (status <> 'failed'::public.order_status));
+CREATE TRIGGER trigger_orders_customer_totals AFTER INSERT OR DELETE OR UPDATE OF status, amount, user_id ON public.orders FOR EACH ROW EXECUTE FUNCTION app_private.customer_totals_track();
 CREATE TRIGGER trigger_orders_pay_referral_reward AFTER INSERT OR UPDATE OF status ON public.orders FOR EACH ROW EXECUTE FUNCTION public.orders_pay_referral_reward();
 CREATE TRIGGER trigger_orders_queue_receipt AFTER INSERT OR UPDATE OF status ON public.orders FOR EACH ROW EXECUTE FUNCTION app_private.orders_queue_receipt();
 CREATE TRIGGER trigger_orders_status_transition BEFORE UPDATE OF status ON public.orders FOR EACH ROW EXECUTE FUNCTION public.orders_status_transition();
@@ -575,6 +593,7 @@ create table public.profiles (
   constraint profiles_pkey PRIMARY KEY (id),
   constraint profiles_referral_code_key UNIQUE (referral_code)
 );
+CREATE INDEX idx_profiles_created_at ON public.profiles USING btree (created_at);
 CREATE INDEX idx_profiles_email ON public.profiles USING btree (email);
 CREATE INDEX idx_profiles_referral_code ON public.profiles USING btree (referral_code);
 CREATE INDEX idx_profiles_search_email ON public.profiles USING btree (search_email);
@@ -583,6 +602,7 @@ CREATE INDEX idx_profiles_search_phone ON public.profiles USING btree (search_ph
 CREATE INDEX idx_profiles_search_surname ON public.profiles USING btree (search_surname);
 CREATE INDEX profiles_lower_email_idx ON public.profiles USING btree (lower(email));
 CREATE TRIGGER trigger_auto_referral_code BEFORE INSERT ON public.profiles FOR EACH ROW EXECUTE FUNCTION public.auto_generate_referral_code();
+CREATE TRIGGER trigger_profiles_customer_totals AFTER INSERT ON public.profiles FOR EACH ROW EXECUTE FUNCTION app_private.customer_totals_new_profile();
 CREATE TRIGGER trigger_profiles_guard_credits BEFORE UPDATE ON public.profiles FOR EACH ROW EXECUTE FUNCTION public.profiles_guard_credits();
 CREATE TRIGGER trigger_profiles_init_credits BEFORE INSERT ON public.profiles FOR EACH ROW EXECUTE FUNCTION public.profiles_init_credits();
 CREATE TRIGGER trigger_profiles_updated_at BEFORE UPDATE ON public.profiles FOR EACH ROW EXECUTE FUNCTION public.update_updated_at_column();
@@ -618,6 +638,7 @@ create table public.referrals (
   constraint referrals_referrer_id_invitee_email_key UNIQUE (referrer_id, invitee_email),
   constraint referrals_reward_credits_check CHECK ((reward_credits >= 0))
 );
+CREATE INDEX idx_referrals_created_at ON public.referrals USING btree (created_at);
 CREATE INDEX idx_referrals_invitee_email ON public.referrals USING btree (invitee_email);
 CREATE INDEX idx_referrals_invitee_email_lower ON public.referrals USING btree (lower(invitee_email));
 CREATE INDEX idx_referrals_invitee_id ON public.referrals USING btree (invitee_id);
@@ -1559,6 +1580,75 @@ begin
 end;
 $function$;
 
+-- app_private.customer_totals_drift()
+
+CREATE OR REPLACE FUNCTION app_private.customer_totals_drift()
+ RETURNS TABLE(user_id uuid, stored_value bigint, actual_value bigint, stored_bookings integer, actual_bookings integer)
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  select p.id, t.lifetime_value_cents, c.lifetime_value_cents, t.total_bookings, c.total_bookings
+    from public.profiles p
+    left join app_private.customer_totals t on t.user_id = p.id
+    cross join lateral app_private.customer_totals_of(p.id) c
+   where t.user_id is null
+      or (t.lifetime_value_cents, t.total_bookings, t.last_booking)
+         is distinct from (c.lifetime_value_cents, c.total_bookings, c.last_booking)
+$function$;
+grant execute on function app_private.customer_totals_drift() to service_role;
+
+-- app_private.customer_totals_new_profile()
+
+CREATE OR REPLACE FUNCTION app_private.customer_totals_new_profile()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+begin
+  insert into app_private.customer_totals (user_id) values (new.id) on conflict (user_id) do nothing;
+  return null;
+end;
+$function$;
+grant execute on function app_private.customer_totals_new_profile() to public;
+
+-- app_private.customer_totals_of(p_user uuid)
+
+CREATE OR REPLACE FUNCTION app_private.customer_totals_of(p_user uuid)
+ RETURNS TABLE(lifetime_value_cents bigint, total_bookings integer, last_booking timestamp with time zone)
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  select (select coalesce(pg_catalog.sum(o.amount), 0)::bigint from public.orders o
+           where o.user_id = p_user and o.status in ('paid', 'refunded')),
+         b.n, b.last_at
+    from (select pg_catalog.count(*)::integer as n, pg_catalog.max(x.date_time) as last_at
+            from app_private.bookings_all x where x.user_id = p_user) b
+$function$;
+grant execute on function app_private.customer_totals_of(p_user uuid) to service_role;
+
+-- app_private.customer_totals_track()
+
+CREATE OR REPLACE FUNCTION app_private.customer_totals_track()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+begin
+  if tg_op in ('UPDATE', 'DELETE') then
+    perform app_private.refresh_customer_totals(old.user_id);
+  end if;
+  if tg_op in ('INSERT', 'UPDATE') and (tg_op = 'INSERT' or new.user_id is distinct from old.user_id) then
+    perform app_private.refresh_customer_totals(new.user_id);
+  end if;
+  return null;
+end;
+$function$;
+grant execute on function app_private.customer_totals_track() to public;
+
 -- app_private.email_mailbox(p_email text)
 
 CREATE OR REPLACE FUNCTION app_private.email_mailbox(p_email text)
@@ -1713,6 +1803,30 @@ begin
 end;
 $function$;
 
+-- app_private.rebuild_customer_totals()
+
+CREATE OR REPLACE FUNCTION app_private.rebuild_customer_totals()
+ RETURNS integer
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+declare
+  v_count integer;
+begin
+  delete from app_private.customer_totals;
+  insert into app_private.customer_totals (user_id, lifetime_value_cents, total_bookings, last_booking)
+  select p.id, coalesce(o.value, 0), coalesce(b.n, 0), b.last_at
+    from public.profiles p
+    left join (select x.user_id, pg_catalog.sum(x.amount)::bigint as value from public.orders x
+                where x.status in ('paid', 'refunded') group by x.user_id) o on o.user_id = p.id
+    left join (select x.user_id, pg_catalog.count(*)::integer as n, pg_catalog.max(x.date_time) as last_at
+                 from app_private.bookings_all x group by x.user_id) b on b.user_id = p.id;
+  get diagnostics v_count = row_count;
+  return v_count;
+end;
+$function$;
+
 -- app_private.record_sign_in(p_id uuid)
 
 CREATE OR REPLACE FUNCTION app_private.record_sign_in(p_id uuid)
@@ -1746,6 +1860,28 @@ begin
 end;
 $function$;
 
+-- app_private.refresh_customer_totals(p_user uuid)
+
+CREATE OR REPLACE FUNCTION app_private.refresh_customer_totals(p_user uuid)
+ RETURNS void
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+begin
+  if p_user is null then return; end if;
+  insert into app_private.customer_totals as t (user_id, lifetime_value_cents, total_bookings, last_booking)
+  select p_user, c.lifetime_value_cents, c.total_bookings, c.last_booking
+    from app_private.customer_totals_of(p_user) c
+   where exists (select 1 from public.profiles p where p.id = p_user)
+  on conflict (user_id) do update
+    set lifetime_value_cents = excluded.lifetime_value_cents, total_bookings = excluded.total_bookings,
+        last_booking = excluded.last_booking
+  where (t.lifetime_value_cents, t.total_bookings, t.last_booking)
+        is distinct from (excluded.lifetime_value_cents, excluded.total_bookings, excluded.last_booking);
+end;
+$function$;
+
 -- app_private.refunds_queue_message()
 
 CREATE OR REPLACE FUNCTION app_private.refunds_queue_message()
@@ -1768,6 +1904,232 @@ begin
   return null;
 end;
 $function$;
+
+-- app_private.report_cursor_decode(p_cursor text)
+
+CREATE OR REPLACE FUNCTION app_private.report_cursor_decode(p_cursor text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ IMMUTABLE
+ SET search_path TO ''
+AS $function$
+begin
+  if p_cursor is null then return null; end if;
+  return pg_catalog.convert_from(
+    pg_catalog.decode(pg_catalog.translate(p_cursor, '-_', '+/')
+                      || pg_catalog.repeat('=', (4 - pg_catalog.length(p_cursor) % 4) % 4), 'base64'), 'UTF8')::jsonb;
+exception when others then
+  raise exception using errcode = 'RM400', message = 'invalid_cursor', detail = 'The cursor is not one this report gave';
+end;
+$function$;
+grant execute on function app_private.report_cursor_decode(p_cursor text) to service_role;
+
+-- app_private.report_range(p_name text, p_from date, p_to date, OUT tz text, OUT d_from date, OUT d_to date)
+
+CREATE OR REPLACE FUNCTION app_private.report_range(p_name text, p_from date, p_to date, OUT tz text, OUT d_from date, OUT d_to date)
+ RETURNS record
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+declare
+  v_today date;
+begin
+  select s.timezone into tz from public.business_settings s;
+  tz := coalesce(tz, 'America/Los_Angeles');
+  v_today := (pg_catalog.now() at time zone tz)::date;
+  if p_name = 'customers' then
+    -- Lifetime figures: the range is not used (from is null, to is today).
+    d_to := v_today;
+    return;
+  end if;
+  if p_name = 'overview' then
+    d_to := v_today;
+    d_from := (pg_catalog.date_trunc('month', v_today) - interval '1 month')::date;
+    return;
+  end if;
+  d_to := coalesce(p_to, v_today);
+  d_from := coalesce(p_from, (pg_catalog.date_trunc('month', d_to) - interval '11 months')::date);
+  if d_from > d_to then
+    raise exception using errcode = 'RM400', message = 'invalid_range',
+      detail = pg_catalog.format('from (%s) is after to (%s)', d_from, d_to);
+  end if;
+  if d_to - d_from > 3660 then
+    raise exception using errcode = 'RM400', message = 'range_too_long',
+      detail = 'A report covers at most 10 years (3,660 days)';
+  end if;
+end;
+$function$;
+grant execute on function app_private.report_range(p_name text, p_from date, p_to date, OUT tz text, OUT d_from date, OUT d_to date) to service_role;
+
+-- app_private.report_rows(p_name text, p_from date, p_to date, p_tz text, p_after jsonb, p_limit integer)
+
+CREATE OR REPLACE FUNCTION app_private.report_rows(p_name text, p_from date, p_to date, p_tz text, p_after jsonb, p_limit integer)
+ RETURNS SETOF jsonb
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+declare
+  v_start timestamptz := (p_from::timestamp) at time zone p_tz;
+  v_end timestamptz := ((p_to + 1)::timestamp) at time zone p_tz;
+  v_today date := (pg_catalog.now() at time zone p_tz)::date;
+  v_this date := pg_catalog.date_trunc('month', v_today)::date;
+  v_last date := (v_this - interval '1 month')::date;
+begin
+  if p_name = 'revenue' then
+    -- Orders that were paid (still paid, or refunded since), by the month they were placed.
+    return query
+      select pg_catalog.jsonb_build_object(
+               'month', pg_catalog.to_char(m.month, 'YYYY-MM'),
+               'revenue_cents', m.revenue, 'order_count', m.n,
+               'avg_order_cents', pg_catalog.round(m.revenue::numeric / m.n)::bigint,
+               'refunded_cents', m.refunded, 'net_cents', m.revenue - m.refunded)
+        from (select pg_catalog.date_trunc('month', o.created_at at time zone p_tz) as month,
+                     pg_catalog.sum(o.amount)::bigint as revenue, pg_catalog.count(*)::bigint as n,
+                     pg_catalog.sum(o.card_refunded_cents)::bigint as refunded
+                from public.orders o
+               where o.status in ('paid', 'refunded') and o.created_at >= v_start and o.created_at < v_end
+               group by 1) m
+       order by m.month desc;
+
+  elsif p_name = 'customers' then
+    -- Every customer (also those who never paid or booked), by lifetime value (paid orders, each
+    -- once, however many bookings it covers), then id; all time, from the trigger-kept totals.
+    return query
+      select pg_catalog.jsonb_build_object(
+               'id', p.id, 'email', p.email, 'full_name', p.full_name, 'credits', p.credits,
+               'total_bookings', t.total_bookings, 'lifetime_value_cents', t.lifetime_value_cents,
+               'last_booking', app_hidden.iso(t.last_booking))
+        from app_private.customer_totals t
+        join public.profiles p on p.id = t.user_id
+       where p_after is null
+          or (t.lifetime_value_cents, t.user_id) < ((p_after ->> 0)::bigint, (p_after ->> 1)::uuid)
+       order by t.lifetime_value_cents desc, t.user_id desc
+       limit p_limit;
+
+  elsif p_name = 'referrers' then
+    -- Referrers with at least one accepted referral among the invitations sent in the range.
+    return query
+      with ranked as (
+        select r.referrer_id as id,
+               pg_catalog.count(*)::bigint as total,
+               pg_catalog.count(*) filter (where r.status = 'accepted')::bigint as successful,
+               coalesce(pg_catalog.sum(r.reward_credits) filter (where r.status = 'accepted'), 0)::bigint as credits
+          from public.referrals r
+         where r.created_at >= v_start and r.created_at < v_end
+         group by r.referrer_id
+        having pg_catalog.count(*) filter (where r.status = 'accepted') > 0)
+      select pg_catalog.jsonb_build_object(
+               'referrer_id', k.id, 'referrer_email', p.email, 'referrer_name', p.full_name,
+               'total_referrals', k.total, 'successful_referrals', k.successful, 'credits_earned', k.credits)
+        from ranked k
+        join public.profiles p on p.id = k.id
+       where p_after is null
+          or (k.successful, k.total, k.id)
+             < ((p_after ->> 0)::bigint, (p_after ->> 1)::bigint, (p_after ->> 2)::uuid)
+       order by k.successful desc, k.total desc, k.id desc
+       limit p_limit;
+
+  elsif p_name = 'referral-conversion' then
+    return query
+      select pg_catalog.jsonb_build_object(
+               'month', pg_catalog.to_char(m.month, 'YYYY-MM'),
+               'invitations_sent', m.sent, 'successful_signups', m.accepted,
+               'conversion_rate_percent', pg_catalog.round(m.accepted * 100.0 / m.sent, 2))
+        from (select pg_catalog.date_trunc('month', r.created_at at time zone p_tz) as month,
+                     pg_catalog.count(*)::bigint as sent,
+                     pg_catalog.count(*) filter (where r.status = 'accepted')::bigint as accepted
+                from public.referrals r
+               where r.created_at >= v_start and r.created_at < v_end
+               group by 1) m
+       order by m.month desc;
+
+  elsif p_name = 'services' then
+    return query
+      select pg_catalog.jsonb_build_object(
+               'service_type', s.service_type, 'booking_count', s.n,
+               'avg_duration', pg_catalog.round(s.avg_duration, 2), 'revenue_cents', s.revenue)
+        from (select b.service_type, pg_catalog.count(*)::bigint as n,
+                     pg_catalog.avg(b.duration) as avg_duration,
+                     coalesce(pg_catalog.sum(b.total_amount), 0)::bigint as revenue
+                from app_private.bookings_all b
+               where b.status = 'completed' and b.date_time >= v_start and b.date_time < v_end
+               group by b.service_type) s
+       order by s.n desc, s.service_type;
+
+  elsif p_name = 'peak-hours' then
+    return query
+      select pg_catalog.jsonb_build_object('hour_of_day', h.hour, 'booking_count', h.n)
+        from (select extract(hour from b.date_time at time zone p_tz)::integer as hour,
+                     pg_catalog.count(*)::bigint as n
+                from app_private.bookings_all b
+               where b.status in ('completed', 'confirmed') and b.date_time >= v_start and b.date_time < v_end
+               group by 1) h
+       order by h.hour;
+
+  elsif p_name = 'utilization' then
+    -- Slots (local dates) by ISO week: places offered by open slots, places taken by the live
+    -- (not cancelled) bookings in any slot of the week.
+    return query
+      with taken as (
+        select b.slot_id, pg_catalog.count(*)::bigint as n
+          from app_private.bookings_all b
+         where b.slot_id is not null and b.status <> 'cancelled'
+           and b.date_time >= v_start - interval '2 days' and b.date_time < v_end + interval '2 days'
+         group by b.slot_id),
+      weeks as (
+        select pg_catalog.date_trunc('week', s.date)::date as week,
+               pg_catalog.count(*) filter (where s.is_available)::bigint as slots,
+               coalesce(pg_catalog.sum(s.max_bookings) filter (where s.is_available), 0)::bigint as places,
+               coalesce(pg_catalog.sum(t.n), 0)::bigint as booked
+          from public.availability_slots s
+          left join taken t on t.slot_id = s.id
+         where s.date >= p_from and s.date <= p_to
+         group by 1)
+      select pg_catalog.jsonb_build_object(
+               'week', pg_catalog.to_char(w.week, 'YYYY-MM-DD'), 'slots_offered', w.slots,
+               'places_offered', w.places, 'places_booked', w.booked,
+               'utilization_percent',
+               case when w.places > 0 then pg_catalog.round(w.booked * 100.0 / w.places, 2) end)
+        from weeks w
+       order by w.week desc;
+
+  elsif p_name = 'overview' then
+    -- This month (to today) and last month, in the business time zone; credits outstanding now.
+    return query
+      with bounds as (
+        select 'this' as k, (v_this::timestamp) at time zone p_tz as s,
+               ((v_today + 1)::timestamp) at time zone p_tz as e
+        union all
+        select 'last', (v_last::timestamp) at time zone p_tz, (v_this::timestamp) at time zone p_tz),
+      figures as (
+        select d.k,
+               (select coalesce(pg_catalog.sum(o.amount), 0)::bigint from public.orders o
+                 where o.status in ('paid', 'refunded') and o.created_at >= d.s and o.created_at < d.e) as revenue,
+               (select pg_catalog.count(*)::bigint from app_private.bookings_all b
+                 where b.status <> 'cancelled' and b.date_time >= d.s and b.date_time < d.e) as bookings,
+               (select pg_catalog.count(*)::bigint from public.profiles p
+                 where p.created_at >= d.s and p.created_at < d.e) as customers,
+               (select pg_catalog.round(pg_catalog.avg(v.rating), 2) from public.reviews v
+                 where v.created_at >= d.s and v.created_at < d.e) as rating
+          from bounds d)
+      select pg_catalog.jsonb_build_object(
+               'this_month', pg_catalog.to_char(v_this, 'YYYY-MM'),
+               'last_month', pg_catalog.to_char(v_last, 'YYYY-MM'),
+               'this_month_revenue_cents', t.revenue, 'last_month_revenue_cents', l.revenue,
+               'this_month_bookings', t.bookings, 'last_month_bookings', l.bookings,
+               'this_month_new_customers', t.customers, 'last_month_new_customers', l.customers,
+               'this_month_average_rating', t.rating, 'last_month_average_rating', l.rating,
+               'credits_outstanding', (select coalesce(pg_catalog.sum(p.credits), 0)::bigint from public.profiles p))
+        from figures t, figures l
+       where t.k = 'this' and l.k = 'last';
+  else
+    raise exception using errcode = 'RM404', message = 'not_found', detail = pg_catalog.format('No report named %s', p_name);
+  end if;
+end;
+$function$;
+grant execute on function app_private.report_rows(p_name text, p_from date, p_to date, p_tz text, p_after jsonb, p_limit integer) to service_role;
 
 -- app_private.sms_recipient(p_user_id uuid)
 

@@ -98,6 +98,10 @@ WHERE m.booking_id IS NOT NULL
   AND NOT EXISTS (SELECT 1 FROM public.bookings b WHERE b.id = m.booking_id)
   AND NOT EXISTS (SELECT 1 FROM app_private.bookings_archive a WHERE a.id = m.booking_id)`,
   },
+  {
+    name: "customers' report totals that disagree with their orders and bookings",
+    sql: `SELECT * FROM app_private.customer_totals_drift()`,
+  },
 ];
 
 export async function runIntegrityCheck(db: Queryable, check: IntegrityCheck): Promise<Record<string, unknown>[]> {

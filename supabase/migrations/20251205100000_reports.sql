@@ -12,7 +12,6 @@
 
 -- Keyset paging of the ranked lists.
 create index if not exists idx_referrals_created_at on public.referrals (created_at);
-create index if not exists idx_reviews_created_at on public.reviews (created_at);
 create index if not exists idx_profiles_created_at on public.profiles (created_at);
 create index if not exists idx_bookings_archive_slot_id on app_private.bookings_archive (slot_id);
 

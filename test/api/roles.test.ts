@@ -166,6 +166,7 @@ describe.each(engines)('roles as README.md documents them, on %s', (engine) => {
     'POST /api/admin/reviews/:id/feature': { request: async (_, owner) => ({ method: 'POST', url: `/api/admin/reviews/${await reviewOf(owner)}/feature` }) },
     'POST /api/admin/reviews/:id/unfeature': { request: async (_, owner) => ({ method: 'POST', url: `/api/admin/reviews/${await reviewOf(owner)}/unfeature` }) },
     'GET /api/admin/messages': { request: async () => ({ method: 'GET', url: '/api/admin/messages?status=pending' }) },
+    'GET /api/admin/reports/:name': { request: async () => ({ method: 'GET', url: '/api/admin/reports/overview' }) },
     // A pending message: admins get 409 (only failed ones are retried), the rest 403.
     'POST /api/admin/messages/:id/retry': {
       request: async (_, owner) => {

@@ -97,6 +97,9 @@ describe.each(engines)('maintenance on %s', { timeout: 120_000 }, (engine) => {
     await db.query('insert into public.reviews (user_id, booking_id, rating, comment) values ($1, $2, 5, $3)', [alice.id, ids.reviewed, 'great, "really"']);
     ids.messageOnSlot = await message(db, ids.onSlot, 'test:on-slot');
     ids.messageRecent = await message(db, ids.recent, 'test:recent');
+    // The past bookings went in with triggers off, as a restore's would: the reports' per-customer
+    // totals are rebuilt once after such a load (README: "reports").
+    await db.query('select app_private.rebuild_customer_totals()');
   });
   afterAll(async () => {
     await t.drop();
@@ -239,6 +242,8 @@ describe.each(engines)('maintenance on %s', { timeout: 120_000 }, (engine) => {
                   select id, user_id, date_time + interval '1 hour', service_type, 'completed', address from public.bookings where id = $1`, [ids.recent])],
       ['archived bookings without valid orders', (tx) => tx.query('update app_private.bookings_archive set order_id = gen_random_uuid() where id = $1', [ids.old])],
       ['messages about a booking that does not exist', (tx) => message(tx, '00000000-0000-0000-0000-000000000002', 'test:dangling')],
+      // A paid order written with triggers off (a bulk load) leaves its customer's report totals behind.
+      ["customers' report totals that disagree with their orders and bookings", (tx) => tx.query("update public.orders set amount = amount + 1 where id = $1", [ids.order])],
     ];
 
     it('covers every check', () => {
