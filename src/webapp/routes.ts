@@ -30,8 +30,8 @@ export async function registerWebApp(app: App, webDir: string): Promise<((reques
     wildcard: false, // one route per built file, found at start-up: unknown paths reach the not-found handler
     index: ['index.html'],
     cacheControl: false,
-    setHeaders: (reply, path) => {
-      void reply.header('cache-control', path.includes('/assets/') ? IMMUTABLE : 'no-cache');
+    setHeaders: (res, path) => {
+      res.setHeader('cache-control', path.includes('/assets/') ? IMMUTABLE : 'no-cache');
     },
     schemaHide: true,
   });
