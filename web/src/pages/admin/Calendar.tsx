@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { getRouteApi, Link } from '@tanstack/react-router';
-import { useEffect, useLayoutEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { dayStart, describeAddOns, isoWeekday, rescheduleBooking, staffSlots, statusLabel, updateSlot, type SlotBooking, type StaffSlot } from '../../api/admin-day';
 import { atLeast, useMe } from '../../auth/session';
 import { Button, ErrorMessage, Notice, PageTitle, QueryState, TextField } from '../../components/ui';
@@ -43,6 +43,7 @@ export function CalendarPage() {
   const slots = useQuery({ queryKey: ['admin', 'slots', from, to], queryFn: () => staffSlots(from, to) });
   const [editing, setEditing] = useState<StaffSlot | null>(null);
   const [moving, setMoving] = useState<{ slot: StaffSlot; booking: SlotBooking } | null>(null);
+  const onMove = useCallback((slot: StaffSlot, booking: SlotBooking) => setMoving({ slot, booking }), []);
 
   return (
     <section className="admin-calendar">
@@ -77,7 +78,7 @@ export function CalendarPage() {
             view={view}
             isAdmin={isAdmin}
             onEdit={setEditing}
-            onMove={(slot, booking) => setMoving({ slot, booking })}
+            onMove={onMove}
           />
         )}
       </QueryState>
@@ -131,7 +132,8 @@ function CalendarBody(props: {
     return { rows, days };
   }, [slots, from, to]);
 
-  const render = (row: Row): ReactNode => {
+  const { isAdmin, onEdit, onMove } = props;
+  const render = useCallback((row: Row): ReactNode => {
     switch (row.kind) {
       case 'day':
         return (
@@ -155,8 +157,8 @@ function CalendarBody(props: {
             <span>
               {s.is_available ? `${s.remaining} of ${s.max_bookings} places left` : `Closed · ${s.current_bookings} booked of ${s.max_bookings}`}
             </span>
-            {props.isAdmin && (
-              <Button variant="secondary" onClick={() => props.onEdit(s)}>
+            {isAdmin && (
+              <Button variant="secondary" onClick={() => onEdit(s)}>
                 Manage<span className="visually-hidden"> the {formatTime(s.starts_at, tz)} slot on {s.date}</span>
               </Button>
             )}
@@ -175,7 +177,7 @@ function CalendarBody(props: {
             </span>
             <span className={`badge badge-${b.status}`}>{statusLabel[b.status]}</span>
             {(b.status === 'scheduled' || b.status === 'confirmed') && (
-              <Button variant="secondary" onClick={() => props.onMove(row.slot, b)}>
+              <Button variant="secondary" onClick={() => onMove(row.slot, b)}>
                 Move<span className="visually-hidden"> {who}’s booking</span>
               </Button>
             )}
@@ -183,7 +185,7 @@ function CalendarBody(props: {
         );
       }
     }
-  };
+  }, [tz, services, addOns, isAdmin, onEdit, onMove]);
 
   return (
     <>
@@ -251,16 +253,22 @@ function WindowedRows({ rows, render }: { rows: Row[]; render: (row: Row) => Rea
 
   const [first, last] = windowed ? range : [0, rows.length];
   return (
-    <div ref={ref} className="cal-rows" style={{ height: windowed ? total : undefined }}>
-      {windowed && <div style={{ height: offsets[first] }} aria-hidden="true" />}
-      {rows.slice(first, last).map((row) => (
-        <div key={row.key} className={`cal-row cal-row-${row.kind}`} style={{ height: HEIGHT[row.kind] }}>
-          {render(row)}
-        </div>
+    <div ref={ref} className={windowed ? 'cal-rows cal-rows-windowed' : 'cal-rows'} style={{ height: windowed ? total : undefined }}>
+      {rows.slice(first, last).map((row, i) => (
+        <RowView key={row.key} row={row} render={render} top={windowed ? offsets[first + i]! : undefined} />
       ))}
     </div>
   );
 }
+
+/** One row; memoised, so scrolling only draws the rows coming into the window. */
+const RowView = memo(function RowView({ row, render, top }: { row: Row; render: (row: Row) => ReactNode; top?: number }) {
+  return (
+    <div className={`cal-row cal-row-${row.kind}`} style={{ height: HEIGHT[row.kind], transform: top === undefined ? undefined : `translateY(${top}px)` }}>
+      {render(row)}
+    </div>
+  );
+});
 
 /** The first index whose offset is greater than x. */
 function upperBound(offsets: number[], x: number): number {
