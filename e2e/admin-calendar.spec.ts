@@ -44,12 +44,14 @@ test.describe('Calendar and Slots', () => {
     await dialog.getByRole('button', { name: 'Close', exact: true }).click();
     await expect(page.getByText('3 of 3 places left')).toBeVisible();
 
-    // Below the bookings it has: refused, said plainly.
+    // Not below the bookings it has: the field says so and will not submit.
     await page.getByRole('button', { name: /^Manage the 9:00 AM slot/ }).click();
     dialog = page.getByRole('dialog');
+    await expect(dialog.getByText('At least 1 (the bookings it has).')).toBeVisible();
     await dialog.getByLabel('Places').fill('0');
     await dialog.getByRole('button', { name: 'Save places' }).click();
-    await expect(dialog.getByRole('alert')).toBeVisible();
+    expect(await dialog.getByLabel('Places').evaluate((el) => (el as HTMLInputElement).validity.valid)).toBe(false);
+    await expect(dialog.getByRole('status')).toHaveCount(0);
     await dialog.getByRole('button', { name: 'Close', exact: true }).click();
 
     // Move Casey to 10:00 (the atomic reschedule).

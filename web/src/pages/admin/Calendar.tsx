@@ -4,6 +4,7 @@ import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useStat
 import { dayStart, describeAddOns, isoWeekday, rescheduleBooking, staffSlots, statusLabel, updateSlot, type SlotBooking, type StaffSlot } from '../../api/admin-day';
 import { atLeast, useMe } from '../../auth/session';
 import { Button, ErrorMessage, Notice, PageTitle, QueryState, TextField } from '../../components/ui';
+import { flushSync } from 'react-dom';
 import { useCatalog, useTimezone } from '../../lib/business';
 import { addDaysKey, formatDay, formatTime, todayIn, zoneName } from '../../lib/time';
 
@@ -236,7 +237,8 @@ function WindowedRows({ rows, render }: { rows: Row[]; render: (row: Row) => Rea
       const endPx = -top + window.innerHeight + OVERSCAN_PX;
       const first = Math.max(0, upperBound(offsets, startPx) - 1);
       const last = Math.min(rows.length, upperBound(offsets, endPx));
-      setRange((r) => (r[0] === first && r[1] === last ? r : [first, last]));
+      // Drawn in this frame (not in a later task), so the rows are there when the frame paints.
+      flushSync(() => setRange((r) => (r[0] === first && r[1] === last ? r : [first, last])));
     };
     const schedule = () => {
       if (!frame) frame = requestAnimationFrame(update);
