@@ -1,12 +1,13 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { getRouteApi, Link } from '@tanstack/react-router';
+import { format } from 'date-fns';
 import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { dayStart, describeAddOns, isoWeekday, rescheduleBooking, staffSlots, statusLabel, updateSlot, type SlotBooking, type StaffSlot } from '../../api/admin-day';
 import { atLeast, useMe } from '../../auth/session';
 import { Button, ErrorMessage, Notice, PageTitle, QueryState, TextField } from '../../components/ui';
 import { flushSync } from 'react-dom';
 import { useCatalog, useTimezone } from '../../lib/business';
-import { addDaysKey, formatDay, formatTime, todayIn, zoneName } from '../../lib/time';
+import { addDaysKey, formatDay, formatTime, inZone, todayIn, zoneName } from '../../lib/time';
 
 const route = getRouteApi('/admin/calendar');
 
@@ -27,6 +28,8 @@ const HEIGHT: Record<Row['kind'], number> = { day: 56, empty: 40, slot: 56, book
 /** Below this many rows everything is drawn; above it, only the window around the viewport. */
 const WINDOW_FROM = 150;
 const OVERSCAN_PX = 800;
+
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 const mondayOf = (day: string): string => addDaysKey(day, 1 - isoWeekday(day));
 
@@ -142,7 +145,7 @@ function CalendarBody(props: {
             {formatDay(dayStart(row.day, tz), tz)}
             <span className="muted">
               {' '}
-              · {row.slots} slots · {row.booked} booked · {row.left} places left
+              · {plural(row.slots, 'slot')} · {row.booked} booked · {plural(row.left, 'place')} left
             </span>
           </h3>
         );
@@ -195,17 +198,17 @@ function CalendarBody(props: {
           {days.map((d) => (
             <li key={d.day}>
               <Link to="/admin/calendar" search={{ day: d.day, view: 'day' }}>
-                <strong>{formatDay(dayStart(d.day, props.tz), props.tz).replace(/,.*/, '')}</strong> {d.day.slice(5)}
+                <strong>{format(inZone(dayStart(d.day, props.tz), props.tz), 'EEE, MMM d')}</strong>
               </Link>
               <span className="muted">
-                {d.slots} slots · {d.booked} booked · {d.left} left
+                {plural(d.slots, 'slot')} · {d.booked} booked · {d.left} left
               </span>
             </li>
           ))}
         </ul>
       )}
       <p className="muted cal-count" data-testid="calendar-count">
-        {slots.length} slots, {slots.reduce((n, s) => n + s.bookings.length, 0)} bookings
+        {plural(slots.length, 'slot')}, {plural(slots.reduce((n, s) => n + s.bookings.length, 0), 'booking')}
       </p>
       <WindowedRows rows={rows} render={render} />
     </>
