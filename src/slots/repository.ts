@@ -122,3 +122,11 @@ export async function deleteSlot(tx: Queryable, id: string): Promise<boolean> {
 export function openSlotsJson(db: Database, caller: Caller, from: string, to: string): Promise<string> {
   return db.callText(caller, 'api.availability', [from, to]);
 }
+
+/**
+ * Staff: every slot between two local dates (open or closed) with its places and live bookings,
+ * as the response body {"timezone", "slots": [...]} built by the database (api.admin_slots).
+ */
+export function staffSlotsJson(db: Database, caller: Caller, from: string, to: string): Promise<string> {
+  return db.callText(caller, 'api.admin_slots', [from, to]);
+}

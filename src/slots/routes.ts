@@ -49,6 +49,21 @@ const Recurring = Type.Object(
   { additionalProperties: false, title: 'Recurring slots' },
 );
 
+const StaffBooking = Type.Object({
+  id: Uuid,
+  status: Type.String(),
+  service_type: Type.String(),
+  add_ons: Type.Record(Type.String(), Type.Union([Type.Boolean(), Type.Integer()])),
+  duration: Type.Integer(),
+  date_time: Type.String(),
+  customer: Type.Union([Type.Null(), Type.Object({ id: Uuid, full_name: Type.Union([Type.String(), Type.Null()]), phone: Type.Union([Type.String(), Type.Null()]) })]),
+});
+
+export const StaffSlotsResponse = Type.Object({
+  timezone: Type.String(),
+  slots: Type.Array(Type.Object({ ...SlotSchema.properties, ends_at: Type.String(), bookings: Type.Array(StaffBooking) })),
+});
+
 const Created = Type.Object({
   created: Type.Array(SlotSchema),
   skipped: Type.Array(Type.Object({ date: Type.String(), start_time: Type.String(), end_time: Type.String(), problem: Type.String() })),
@@ -72,6 +87,23 @@ export function registerSlotRoutes(app: App, slots: SlotService): void {
       },
     },
     async (request, reply) => sendJsonText(reply, await slots.availability(request.caller, request.query.from, request.query.to)),
+  );
+
+  app.get(
+    '/api/admin/slots',
+    {
+      config: { access: 'operator' },
+      schema: {
+        tags: ['admin'],
+        security,
+        summary: 'Every slot of a range of days, with places and bookings (staff)',
+        description:
+          'Open and closed slots between two local dates (inclusive), each with its places and its live (not cancelled) bookings: who, what, status. At most 62 days per request; `to` defaults to from + 6 days.',
+        querystring: Type.Object({ from: DateString, to: Type.Optional(DateString) }, { additionalProperties: false }),
+        response: { 200: StaffSlotsResponse, ...errors(400, 401, 403) },
+      },
+    },
+    async (request, reply) => sendJsonText(reply, await slots.staffSlots(request.caller, request.query.from, request.query.to)),
   );
 
   app.post(

@@ -82,6 +82,11 @@ export class SlotService {
    * Public: bookable slots between two local dates (inclusive), honouring the minimum notice: the
    * response body as JSON text, built by the database.
    */
+  /** Staff (operators and up): every slot of a range of local dates with its bookings, as JSON text. */
+  async staffSlots(caller: Caller, from: string, to?: string): Promise<string> {
+    return repo.staffSlotsJson(this.db, caller, from, availabilityEnd(from, to));
+  }
+
   async availability(caller: Caller, from: string, to?: string): Promise<string> {
     return repo.openSlotsJson(this.db, caller, from, availabilityEnd(from, to));
   }
