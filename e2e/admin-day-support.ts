@@ -48,15 +48,3 @@ export async function pay(api: APIRequestContext, booked: Booked): Promise<void>
   expect(res.status(), await res.text()).toBe(200);
   expect(((await res.json()) as { status: string }).status).toBe('paid');
 }
-
-/** The business zone's wall clock now: date and minutes since midnight. */
-export function laNow(at = new Date()): { date: string; minutes: number; seconds: number } {
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-CA', { timeZone: 'America/Los_Angeles', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' })
-      .formatToParts(at)
-      .map((p) => [p.type, p.value]),
-  );
-  return { date: `${parts.year}-${parts.month}-${parts.day}`, minutes: Number(parts.hour) * 60 + Number(parts.minute), seconds: Number(parts.second) };
-}
-
-export const hhmm = (minutes: number): string => `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;

@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
-import { book, customer, hhmm, laNow, pay, slot } from './admin-day-support.js';
-import { apiContext, bearer, businessDay, expectAccessible, signInAs, snap, staff } from './support.js';
+import { book, customer, pay, slot } from './admin-day-support.js';
+import { apiContext, bearer, businessDay, expectAccessible, signInAs, snap, staff, world } from './support.js';
 
 /**
  * The staff console's Today page: a day's run (confirm → complete → the review request queued),
@@ -12,57 +12,38 @@ test.describe('Today: the day’s sessions', () => {
     test.setTimeout(420_000);
     const api = await apiContext();
     const admin = await staff(api, 'admin', 'Avery Admin');
-    const before = (await (await api.get('/api/admin/settings', { headers: bearer(admin.token) })).json()) as { min_notice_minutes: number };
-    // Completing needs the session to have started: a slot a couple of minutes from now, bookable with no notice.
-    let now = laNow();
-    if (now.minutes + 3 + 30 > 23 * 60 + 59) {
-      // The day is about to end in Los Angeles: wait for the next one (a slot may not cross midnight).
-      const wait = ((24 * 60 - now.minutes) * 60 - now.seconds + 5) * 1000;
-      await page.waitForTimeout(wait);
-      now = laNow();
-    }
-    const start = now.minutes + 3; // the next whole minute + 2
-    const today = now.date;
-    const settings = await api.put('/api/admin/settings', { headers: bearer(admin.token), data: { min_notice_minutes: 0 } });
-    expect(settings.status(), await settings.text()).toBe(200);
-    try {
-      const todaySlot = await slot(api, admin, today, hhmm(start), hhmm(start + 30), 1);
-      const riley = await customer(api, 'Riley Daysrun', '+13105550199');
-      const booked = await book(api, riley, todaySlot.id);
-      await pay(api, booked);
+    // The session the global setup booked, awaiting payment, a few minutes after the run began
+    // (e2e/global-setup.ts): completing needs the session to have started.
+    const session = world().sessions.dayRun;
+    const day = new Intl.DateTimeFormat('en-CA', { timeZone: 'America/Los_Angeles', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(session.startsAt));
 
-      await signInAs(page, admin, '/admin');
-      const card = page.getByRole('listitem').filter({ has: page.getByRole('heading', { name: /Riley Daysrun/ }) });
-      await expect(card).toBeVisible();
-      await expect(card.getByRole('link', { name: '+13105550199' })).toHaveAttribute('href', 'tel:+13105550199');
-      await expect(card.getByRole('link', { name: /123 Main St/ })).toHaveAttribute('href', /^https:\/\/www\.google\.com\/maps\/search\/\?api=1&query=123%20Main%20St/);
-      await expect(card.getByText('Towels')).toBeVisible();
-      // Paying confirmed it already; otherwise Confirm first.
-      if (await card.getByRole('button', { name: /^Confirm/ }).isVisible()) {
-        await expect(card.getByText('The customer gets a confirmation email')).toBeVisible();
-        await card.getByRole('button', { name: /^Confirm/ }).click();
-      }
-      await expect(card.getByText('Confirmed', { exact: true })).toBeVisible();
-      await expect(card.getByText(/The customer gets a review request email/)).toBeVisible();
-      await expect(card.getByText(/The customer gets a cancellation email/)).toBeVisible();
-      await expectAccessible(page);
-      await snap(page, 'admin-today');
+    await signInAs(page, admin, `/admin?day=${day}`);
+    const card = page.getByRole('listitem').filter({ has: page.getByRole('heading', { name: /Dana Dayrun/ }) });
+    await expect(card).toBeVisible();
+    await expect(card.getByRole('link', { name: '+13105550199' })).toHaveAttribute('href', 'tel:+13105550199');
+    await expect(card.getByRole('link', { name: /123 Main St/ })).toHaveAttribute('href', /^https:\/\/www\.google\.com\/maps\/search\/\?api=1&query=123%20Main%20St/);
+    await expect(card.getByText('Towels')).toBeVisible();
+    // Awaiting payment: staff confirm it (say, paid in cash at the door).
+    await expect(card.getByText('The customer gets a confirmation email')).toBeVisible();
+    await card.getByRole('button', { name: /^Confirm/ }).click();
+    await expect(card.getByText('Confirmed', { exact: true })).toBeVisible();
+    await expect(card.getByText(/The customer gets a review request email/)).toBeVisible();
+    await expect(card.getByText(/The customer gets a cancellation email/)).toBeVisible();
+    await expectAccessible(page);
+    await snap(page, 'admin-today');
 
-      // Wait for the session to start, then Complete.
-      await expect.poll(() => Date.now() >= Date.parse(todaySlot.starts_at) + 1000, { timeout: 300_000, intervals: [5000] }).toBe(true);
-      await page.reload();
-      await expect(card.getByRole('button', { name: /^Complete/ })).toBeEnabled();
-      await card.getByRole('button', { name: /^Complete/ }).click();
-      await expect(card.getByText('Completed. The review request is queued.')).toBeVisible();
-      await expect(card.getByText('Completed', { exact: true })).toBeVisible();
+    // Wait for the session to start, then Complete.
+    await expect.poll(() => Date.now() >= Date.parse(session.startsAt) + 1000, { timeout: 420_000, intervals: [2000] }).toBe(true);
+    await page.reload();
+    await expect(card.getByRole('button', { name: /^Complete/ })).toBeEnabled();
+    await card.getByRole('button', { name: /^Complete/ }).click();
+    await expect(card.getByText('Completed. The review request is queued.')).toBeVisible();
+    await expect(card.getByText('Completed', { exact: true })).toBeVisible();
 
-      const messages = await api.get('/api/admin/messages?kind=review_request&limit=500', { headers: bearer(admin.token) });
-      expect(messages.status()).toBe(200);
-      const mine = ((await messages.json()) as { messages: { booking_id: string; status: string; kind: string }[] }).messages.filter((m) => m.booking_id === booked.booking.id);
-      expect(mine).toEqual([expect.objectContaining({ kind: 'review_request', status: 'pending' })]);
-    } finally {
-      await api.put('/api/admin/settings', { headers: bearer(admin.token), data: { min_notice_minutes: before.min_notice_minutes } });
-    }
+    const messages = await api.get('/api/admin/messages?kind=review_request&limit=500', { headers: bearer(admin.token) });
+    expect(messages.status()).toBe(200);
+    const mine = ((await messages.json()) as { messages: { booking_id: string; status: string; kind: string }[] }).messages.filter((m) => m.booking_id === session.bookingId);
+    expect(mine).toEqual([expect.objectContaining({ kind: 'review_request', status: 'pending' })]);
   });
 
   test('previous and next day, awaiting payment, an admin’s cancel with a refund choice, an operator’s cancel to the refund list', async ({ page }) => {
@@ -73,7 +54,7 @@ test.describe('Today: the day’s sessions', () => {
     const day18 = businessDay(18);
     const early = await slot(api, admin, day17, '09:00', '10:00');
     const late = await slot(api, admin, day17, '14:00', '15:00');
-    const unpaid = await book(api, await customer(api, 'Morgan Unpaid'), late.id);
+    await book(api, await customer(api, 'Morgan Unpaid'), late.id);
     const paidEarly = await book(api, await customer(api, 'Quinn Early'), early.id, 'infrared_sauna', { family: true });
     await pay(api, paidEarly);
     const paidSlot = await slot(api, admin, day18, '10:00', '11:00');

@@ -50,10 +50,10 @@ export default async function globalSetup(): Promise<void> {
       ['featured', 'Fiona Featured', true],
     ];
     for (const [key, name, pay] of plan) {
-      const customer: Account = await signUp(api, { full_name: name, phone: '(310) 555-0142' });
+      const customer: Account = await signUp(api, { full_name: name, phone: '+13105550199' });
       const booked = await api.post('/api/bookings', {
         headers: bearer(customer.token),
-        data: { slot_id: slotId, service_type: 'cold_plunge', address: { street: '1 Started Way', city: 'Santa Monica', state: 'CA', zip: '90401' } },
+        data: { slot_id: slotId, service_type: 'cold_plunge', add_ons: { towels: true }, address: { street: '123 Main St', city: 'Los Angeles', state: 'CA', zip: '90012' } },
       });
       expect(booked.status(), await booked.text()).toBe(201);
       const { booking, checkout } = (await booked.json()) as { booking: { id: string }; checkout: { url: string } | null };

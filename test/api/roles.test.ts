@@ -167,6 +167,7 @@ describe.each(engines)('roles as README.md documents them, on %s', (engine) => {
     'POST /api/admin/reviews/:id/unfeature': { request: async (_, owner) => ({ method: 'POST', url: `/api/admin/reviews/${await reviewOf(owner)}/unfeature` }) },
     'GET /api/admin/messages': { request: async () => ({ method: 'GET', url: '/api/admin/messages?status=pending' }) },
     'GET /api/admin/reports/:name': { request: async () => ({ method: 'GET', url: '/api/admin/reports/overview' }) },
+    'GET /api/admin/slots': { request: async () => ({ method: 'GET', url: `/api/admin/slots?from=${futureDate(1)}&to=${futureDate(7)}` }) },
     // A pending message: admins get 409 (only failed ones are retried), the rest 403.
     'POST /api/admin/messages/:id/retry': {
       request: async (_, owner) => {
