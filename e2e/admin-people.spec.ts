@@ -258,8 +258,11 @@ test.describe('the console: customers, orders, messages, team', () => {
     await expect(page.getByText('Orders, the credits ledger and referrals are shown to admins.')).toBeVisible();
     await checkViewports(page, 'admin-customer-operator');
 
+    // Orders are not in an operator's menu, and their pages say they are for admins.
+    await expect(page.getByRole('navigation', { name: 'Staff console' }).getByRole('link', { name: 'Orders' })).toHaveCount(0);
     await page.goto(`/admin/orders/${orderId}`);
-    await expect(page.getByText('Orders, payments and refunds are for admins.')).toBeVisible();
+    await expect(page.getByRole('heading', { name: 'Not for your role' })).toBeVisible();
+    await expect(page.getByText('Only admins may use Orders.')).toBeVisible();
     await expect(page.getByRole('button', { name: 'Refund' })).toHaveCount(0);
     await page.goto('/admin/team');
     await expect(page.getByRole('heading', { name: 'Not for your role' })).toBeVisible();
