@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { apiContext, expectAccessible, expectNoHorizontalScroll, expectTapTargets } from './support.js';
+import { apiContext, expectAccessible, expectNoHorizontalScroll, expectTapTargets, signUp } from './support.js';
 
 /** The frame every page shares: the header, a skip link, the 404 page, client routes on reload. */
 test.describe('the app shell', () => {
@@ -33,4 +33,26 @@ test.describe('the app shell', () => {
     expect(res.status()).toBe(200);
     expect(await res.json()).toHaveProperty('timezone', 'America/Los_Angeles');
   });
+});
+
+test.describe('a signed-in session across an expired access token', () => {
+  for (const [name, stale] of [
+    ['past its expiry', (s: { access_token: string }) => ({ ...s, expires_at: Date.now() - 60_000 })],
+    ['refused by the API (401)', (s: { access_token: string }) => ({ ...s, access_token: `${s.access_token.slice(0, -4)}AAAA`, expires_at: Date.now() + 3_000_000 })],
+  ] as const) {
+    test(`a reload with an access token ${name} refreshes and just works`, async ({ page }) => {
+      const api = await apiContext();
+      const account = await signUp(api, { full_name: 'Rory Refresh' });
+      await page.goto('/login');
+      const session = { access_token: account.token, refresh_token: account.refresh_token, expires_at: 0, user: { id: account.id, email: account.email } };
+      await page.evaluate((s) => localStorage.setItem('rm.session', JSON.stringify(s)), stale(session));
+      await page.goto('/account/bookings');
+      await expect(page.getByRole('heading', { name: 'My bookings', level: 1 })).toBeVisible();
+      await expect(page.getByRole('link', { name: 'Sign in' })).toHaveCount(0);
+      const stored = await page.evaluate(() => JSON.parse(localStorage.getItem('rm.session') ?? 'null') as { refresh_token: string; expires_at: number } | null);
+      expect(stored).not.toBeNull();
+      expect(stored!.refresh_token).not.toBe(account.refresh_token); // rotated
+      expect(stored!.expires_at).toBeGreaterThan(Date.now());
+    });
+  }
 });
