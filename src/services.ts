@@ -25,7 +25,7 @@ import { ReviewLinks } from './reviews/tokens.js';
 import { SlotService } from './slots/service.js';
 import { StaffService } from './staff/service.js';
 
-/** The services of one process: the HTTP app, the sweeper and the CLI commands share these. */
+/** The services of one process: the HTTP app, the upkeep schedules and the CLI commands share these. */
 export interface Services {
   auth: AuthService;
   profiles: ProfileService;

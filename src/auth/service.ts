@@ -35,7 +35,7 @@ export class AuthService {
     private readonly settings: { refreshTokenTtl: number; rateLimitPerMinute: number },
   ) {}
 
-  /** Deletes ended rate-limit windows and refresh tokens past their expiry (the sweeper and the CLI). */
+  /** Deletes ended rate-limit windows and refresh tokens past their expiry (the upkeep schedule and the CLI). */
   pruneSessions(): Promise<{ rateLimits: number; refreshTokens: number }> {
     return this.db.asCaller(SERVICE_ROLE, (tx) => repo.pruneSessions(tx));
   }

@@ -88,7 +88,7 @@ export class OrderService {
   }
 
   /**
-   * The sweeper's part: pending card refunds older than a minute (a crash between recording the
+   * The upkeep schedule's part: pending card refunds older than a minute (a crash between recording the
    * intent and recording the answer) are asked again with the same idempotency key, so the
    * provider refunds once. While the provider is unreachable they stay pending for the next sweep,
    * for a day; then they fail like any refund the provider could not make. Returns how many

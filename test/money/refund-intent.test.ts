@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import type { App } from '../../src/http/types.js';
-import { startSweeper } from '../../src/maintenance/sweeper.js';
+import { upkeepSchedules } from '../../src/jobs/schedules.js';
 import { PaymentProviderError, type RefundDone, type RefundRequest } from '../../src/orders/payment-provider.js';
 import { FakeProvider } from '../../src/payments/fake.js';
 import { buildServices, type Services } from '../../src/services.js';
@@ -208,21 +208,18 @@ describe.each(engines)('card refunds: intent, provider call outside any transact
     expect(await services.orders.finishPendingRefunds()).toBe(0);
   });
 
-  it('the running sweeper finishes a pending refund left by a crash', async () => {
+  it('the scheduled upkeep finishes a pending refund left by a crash', async () => {
     const { order } = await paidOrder(t, await makeCustomer(t));
     provider.mode = 'crash';
     expect((await refundVia({ to: 'card', amount_cents: 5000 }, order.id)).statusCode).toBe(500);
     await age(order.id);
     provider.mode = 'ok';
-    const logged: object[] = [];
-    const stop = startSweeper({ info: (o) => logged.push(o), error: (o) => logged.push(o) }, services, 1);
-    try {
-      await until('the sweeper', async () => (await refundRows(order.id))[0]!.status === 'completed');
-    } finally {
-      stop();
-    }
+    // The schedule pg-boss runs every minute (src/jobs/schedules.ts), one occurrence of it.
+    const finish = upkeepSchedules({ db: t.db, services }, 60).find((s) => s.name === 'upkeep.finish-pending-refunds')!;
+    expect(await finish.handler()).toEqual({ finished: 1 });
+    expect((await refundRows(order.id))[0]!.status).toBe('completed');
     expect(await orderRow(t, order.id)).toMatchObject({ refunded_cents: 5000, card_refunded_cents: 5000 });
-    expect(logged).toContainEqual({ count: 1 });
+    expect(await finish.handler()).toEqual({ finished: 0 });
   });
 
   it('the sweeper keeps a refund pending while Bolt is unreachable; a refusal fails it and the cancelled order goes on the staff list', async () => {
