@@ -42,6 +42,11 @@ class PgliteDatabase implements Database {
     this.q = wrap(pg);
   }
 
+  /** The PGlite instance itself, for pg-boss's `fromPglite` adapter (it shares the one connection). */
+  get instance(): PGlite {
+    return this.pg;
+  }
+
   query<T = Row>(text: string, params?: readonly unknown[]): Promise<QueryResult<T>> {
     return this.q.query<T>(text, params);
   }
@@ -139,4 +144,10 @@ export async function openPglite(options: PgliteOptions = {}): Promise<Database>
 export async function dumpPglite(db: Database): Promise<File | Blob> {
   if (!(db instanceof PgliteDatabase)) throw new Error('not a PGlite database');
   return db.dump();
+}
+
+/** The PGlite instance behind an embedded Database (pg-boss shares its one connection); an error for any other database. */
+export function embeddedPglite(db: Database): PGlite {
+  if (db instanceof PgliteDatabase) return db.instance;
+  throw new Error('not an embedded (PGlite) database');
 }

@@ -1,6 +1,6 @@
-import type { PGlite } from '@electric-sql/pglite';
 import type { PgBoss } from 'pg-boss';
 import type { Database } from '../db/index.js';
+import { embeddedPglite } from '../db/pglite.js';
 import type { Schedule } from './schedules.js';
 
 interface Log {
@@ -50,7 +50,7 @@ export async function startScheduler(target: SchedulerTarget, schedules: readonl
   };
   let boss: PgBoss;
   if (target.db.engine === 'pglite') {
-    boss = new PgBoss({ ...common, db: fromPglite(pgliteOf(target.db)), backend: 'pglite' });
+    boss = new PgBoss({ ...common, db: fromPglite(embeddedPglite(target.db)), backend: 'pglite' });
   } else {
     if (!target.databaseUrl) throw new Error('the scheduler needs the PostgreSQL URL (DATABASE_URL)');
     boss = new PgBoss({ ...common, connectionString: target.databaseUrl, max: 2, application_name: 'recovery-scheduler' });
@@ -76,16 +76,4 @@ export async function startScheduler(target: SchedulerTarget, schedules: readonl
     boss,
     stop: () => boss.stop({ graceful: true, timeout: 10_000 }),
   };
-}
-
-/**
- * The PGlite instance behind our embedded Database, for pg-boss's `fromPglite` adapter: pg-boss
- * and the app share its one connection (PGlite serializes statements and transactions).
- */
-function pgliteOf(db: Database): PGlite {
-  const pg = (db as unknown as { pg?: PGlite }).pg;
-  if (!pg || typeof pg.exec !== 'function' || typeof pg.query !== 'function') {
-    throw new Error('the embedded database does not expose its PGlite instance to the scheduler');
-  }
-  return pg;
 }
