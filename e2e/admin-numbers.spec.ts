@@ -115,7 +115,7 @@ test('featuring a reviewed session puts it on the public list', async ({ page })
     await home.goto('/');
     const shown = home.getByRole('listitem').filter({ hasText: comment });
     await expect(shown).toBeVisible();
-    await expect(shown).toContainText('Fiona F.');
+    await expect(shown).toContainText('Fiona F., Cold Plunge,');
     await expect(shown.getByRole('img', { name: /5 out of 5 stars/ })).toBeVisible();
     await home.close();
     // And so does the public list the home page reads.

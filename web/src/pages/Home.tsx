@@ -98,7 +98,7 @@ export function HomePage() {
                 <Stars rating={r.rating} />
                 {r.comment && <blockquote>{r.comment}</blockquote>}
                 <p className="muted small">
-                  {r.author ?? 'A customer'}, {r.service.replace(/_/g, ' ')}, {new Date(`${r.month}-15T12:00:00Z`).toLocaleDateString('en-US', { month: 'long', year: 'numeric', timeZone: 'UTC' })}
+                  {r.author ?? 'A customer'}, {catalog.data?.services.find((x) => x.key === r.service)?.name ?? r.service.replace(/_/g, ' ')}, {new Date(`${r.month}-15T12:00:00Z`).toLocaleDateString('en-US', { month: 'long', year: 'numeric', timeZone: 'UTC' })}
                 </p>
               </li>
             ))}
