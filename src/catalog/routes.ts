@@ -48,6 +48,9 @@ const BusinessProfile = Type.Object({
   service_area_zips: Type.Array(Type.String(), { description: 'Zip codes served; empty = anywhere' }),
   setup_fee_cents: Type.Integer({ description: 'Added to a customer\'s first booking' }),
   referral_reward_credits: Type.Integer({ description: 'Credits a referrer earns (1 credit = $1)' }),
+  referral_reward_on: Type.Union([Type.Literal('first_paid_booking'), Type.Literal('signup')], {
+    description: 'When both sides of a referral get their credits: the friend\'s first paid booking, or their sign-up',
+  }),
   min_notice_minutes: Type.Integer(),
   cancellation_window_minutes: Type.Integer({ description: 'Customers cancel or move at least this long before the session' }),
   google_review_url: Nullable(Type.String()),

@@ -24,8 +24,8 @@ end;
 $$;
 
 -- GET /api/business (public): what the web app shows every visitor and needs before a booking: the
--- business's name and contact, its time zone, where it drives, the setup fee, the referral reward,
--- the notice and cancellation windows, and the Google review link.
+-- business's name and contact, its time zone, where it drives, the setup fee, the referral reward
+-- and when it is given, the notice and cancellation windows, and the Google review link.
 create function api.business_profile()
 returns jsonb
 language plpgsql
@@ -39,6 +39,7 @@ begin
            'business_name', s.business_name, 'business_phone', s.business_phone, 'business_address', s.business_address,
            'timezone', s.timezone, 'service_area_zips', pg_catalog.to_jsonb(s.service_area_zips),
            'setup_fee_cents', s.setup_fee_cents, 'referral_reward_credits', s.referral_reward_credits,
+           'referral_reward_on', s.referral_reward_on,
            'min_notice_minutes', s.min_notice_minutes, 'cancellation_window_minutes', s.cancellation_window_minutes,
            'google_review_url', s.google_review_url)
     into v

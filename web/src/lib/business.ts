@@ -10,6 +10,8 @@ export interface Business {
   service_area_zips: string[];
   setup_fee_cents: number;
   referral_reward_credits: number;
+  /** When both sides of a referral get their credits. */
+  referral_reward_on: 'first_paid_booking' | 'signup';
   min_notice_minutes: number;
   cancellation_window_minutes: number;
   google_review_url: string | null;

@@ -34,7 +34,8 @@ export function SignupPage() {
       {fields.referral_code && reward > 0 && (
         <Notice tone="success">
           <p>
-            A friend invited you (code <strong>{fields.referral_code}</strong>). When you pay for your first session, you get {reward} credits (${reward} off a later
+            A friend invited you (code <strong>{fields.referral_code}</strong>).{' '}
+            {business.data?.referral_reward_on === 'signup' ? 'When you sign up' : 'When you pay for your first session'}, you get {reward} credits (${reward} off a later
             booking) and so does your friend.
           </p>
         </Notice>

@@ -25,7 +25,9 @@ const statusWords: Record<Invitation['status'], string> = {
 function Referrals() {
   const referrals = useQuery({ queryKey: ['referrals'], queryFn: () => api<ReferralsResponse>('/api/referrals') });
   const credits = useQuery({ queryKey: ['me', 'credits'], queryFn: () => api<CreditsResponse>('/api/me/credits?limit=200') });
-  const reward = useBusiness().data?.referral_reward_credits;
+  const business = useBusiness().data;
+  const reward = business?.referral_reward_credits;
+  const when = business?.referral_reward_on === 'signup' ? 'signs up with it' : 'signs up with it and their first session is paid';
   const tz = useTimezone();
   const earned = (credits.data?.transactions ?? []).filter((t) => t.type === 'earned' && t.description === 'Referral reward').reduce((sum, t) => sum + t.amount, 0);
 
@@ -34,7 +36,7 @@ function Referrals() {
       <PageTitle
         lead={
           reward
-            ? `Share your link. When a friend signs up with it and their first session is paid, you each get ${reward} credits (${dollars(reward * 100)} off a session).`
+            ? `Share your link. When a friend ${when}, you each get ${reward} credits (${dollars(reward * 100)} off a session).`
             : 'Share your link with friends who would enjoy a session.'
         }
       >
