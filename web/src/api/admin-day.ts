@@ -1,6 +1,7 @@
 import { TZDate } from '@date-fns/tz';
 import { api } from './client';
 import type { Address } from '../auth/session';
+import type { BookingStatus } from './bookings';
 
 /**
  * Types and calls of the staff console's day-to-day pages (Today, Calendar, Slots): bookings with
@@ -8,7 +9,6 @@ import type { Address } from '../auth/session';
  * lists, and the DST arithmetic the slot preview shares with the database's rules.
  */
 
-export type BookingStatus = 'scheduled' | 'confirmed' | 'completed' | 'cancelled';
 export type AddOns = Record<string, boolean | number>;
 
 export interface StaffBooking {

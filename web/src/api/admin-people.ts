@@ -1,4 +1,5 @@
 import type { Address, StaffRole } from '../auth/session';
+import type { BookingStatus, Order as CustomerOrder, OrderStatus } from './bookings';
 
 /** Response types of the console's people and money pages (customers, orders, messages, team). */
 
@@ -18,27 +19,14 @@ export interface CustomerSearch {
   offset: number;
 }
 
-export type OrderStatus = 'pending' | 'paid' | 'failed' | 'refunded';
 export const ORDER_STATUSES: OrderStatus[] = ['pending', 'paid', 'failed', 'refunded'];
 
-export interface Order {
-  id: string;
+/** An order as staff see it: the customer's view plus the staff fields. */
+export interface Order extends CustomerOrder {
   user_id: string;
-  status: OrderStatus;
-  amount: number;
-  setup_fee_applied: number;
-  credits_applied: number;
-  refunded_cents: number;
-  card_refunded_cents: number;
-  provider: string | null;
-  bolt_checkout_id: string | null;
-  metadata: Record<string, unknown>;
   staff_flags: Record<string, unknown> | null;
   cancellation_refund: 'card' | 'credits' | 'none' | null;
   cancellation_refund_at: string | null;
-  expires_at: string | null;
-  paid_at: string | null;
-  created_at: string;
   updated_at: string;
 }
 
@@ -49,7 +37,7 @@ export interface Booking {
   duration: number;
   service_type: string;
   add_ons: Record<string, boolean | number>;
-  status: 'scheduled' | 'confirmed' | 'completed' | 'cancelled';
+  status: BookingStatus;
   total_amount: number | null;
   cancelled_at: string | null;
 }
