@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
 import {
+  approveCheckout,
   apiContext,
   bearer,
   businessDay,
@@ -58,9 +59,7 @@ async function paidBooking(customer: Account, slotId: string, service: Service):
   expect(res.status(), await res.text()).toBe(201);
   const body = (await res.json()) as { booking: { id: string }; checkout: { url: string } | null };
   expect(body.checkout).not.toBeNull();
-  const path = new URL(body.checkout!.url).pathname;
-  const pay = await api.post(`${path}/approve`, { headers: { accept: 'application/json' } });
-  expect(pay.status(), await pay.text()).toBe(200);
+  await approveCheckout(api, body.checkout!.url);
   return body.booking.id;
 }
 

@@ -1,5 +1,6 @@
 import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
 import {
+  approveCheckout,
   apiContext,
   bearer,
   businessDay,
@@ -46,8 +47,7 @@ async function paidBooking(api: APIRequestContext, admin: Account, customer: Acc
   expect(res.status(), await res.text()).toBe(201);
   const body = (await res.json()) as { order: { id: string; amount: number }; checkout: { url: string } | null };
   expect(body.checkout, 'something to pay').not.toBeNull();
-  const approved = await api.post(`${new URL(body.checkout!.url).pathname}/approve`);
-  expect(approved.status(), await approved.text()).toBe(200);
+  await approveCheckout(api, body.checkout!.url);
   return { orderId: body.order.id, amount: body.order.amount };
 }
 

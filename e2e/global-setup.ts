@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { expect } from '@playwright/test';
-import { apiContext, bearer, BUSINESS_TZ, signUp, staff, WORLD_FILE, type Account, type StartedSession, type World } from './support.js';
+import { apiContext, approveCheckout, bearer, BUSINESS_TZ, signUp, staff, WORLD_FILE, type Account, type StartedSession, type World } from './support.js';
 
 /**
  * Sessions that have started, for the tests that complete one (a review link, the day's run, a
@@ -57,10 +57,7 @@ export default async function globalSetup(): Promise<void> {
       });
       expect(booked.status(), await booked.text()).toBe(201);
       const { booking, checkout } = (await booked.json()) as { booking: { id: string }; checkout: { url: string } | null };
-      if (pay && checkout) {
-        const paid = await api.post(`${new URL(checkout.url).pathname}/approve`);
-        expect(paid.status(), await paid.text()).toBe(200);
-      }
+      if (pay && checkout) await approveCheckout(api, checkout.url);
       sessions[key] = { customer, bookingId: booking.id, startsAt: at.toISOString(), paid: pay };
     }
   } finally {

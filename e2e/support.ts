@@ -166,3 +166,10 @@ export async function completeWhenStarted(api: APIRequestContext, admin: Account
     })
     .toBe(200);
 }
+
+/** Approves a checkout on the offline fake provider (the webhook Bolt would send follows); the order's new status. */
+export async function approveCheckout(api: APIRequestContext, checkoutUrl: string): Promise<{ order_id: string; status: string }> {
+  const res = await api.post(`${new URL(checkoutUrl).pathname}/approve`, { headers: { accept: 'application/json' } });
+  expect(res.status(), await res.text()).toBe(200);
+  return (await res.json()) as { order_id: string; status: string };
+}
