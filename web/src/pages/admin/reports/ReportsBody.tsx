@@ -281,10 +281,19 @@ function MoreButton({ query }: { query: { hasNextPage: boolean; isFetchingNextPa
   );
 }
 
-function Customers({ range }: { range: Range }) {
-  const query = usePagedReport<CustomerRow>('customers', range);
+/** A ranked report (customers, referrers): 25 rows at a time, "Show more" for the next page. */
+function PagedReport<Row>({ range, name, id, title, empty, head, cells }: {
+  range: Range;
+  name: 'customers' | 'referrers';
+  id: string;
+  title: string;
+  empty: string;
+  head: string[];
+  cells: (row: Row, timezone: string) => ReactNode[];
+}) {
+  const query = usePagedReport<Row>(name, range);
   return (
-    <Section id="report-customers" title="Customers by lifetime value" name="customers" range={range}>
+    <Section id={id} title={title} name={name} range={range}>
       {query.isPending ? (
         <Loading />
       ) : query.data === undefined ? (
@@ -292,14 +301,11 @@ function Customers({ range }: { range: Range }) {
       ) : (
         (() => {
           const rows = query.data.pages.flatMap((p) => p.rows);
-          if (rows.length === 0) return <Empty what="customers" />;
+          if (rows.length === 0) return <Empty what={empty} />;
+          const timezone = query.data.pages[0]?.timezone ?? DEFAULT_TIMEZONE;
           return (
             <>
-              <Table
-                caption="Customers by lifetime value"
-                head={['Customer', 'Email', 'Bookings', 'Lifetime value', 'Credits', 'Last booking']}
-                rows={rows.map((r) => [r.full_name || '—', r.email, num(r.total_bookings), money(r.lifetime_value_cents), num(r.credits), r.last_booking ? dayKey(r.last_booking, query.data.pages[0]?.timezone ?? DEFAULT_TIMEZONE) : '—'])}
-              />
+              <Table caption={title} head={head} rows={rows.map((r) => cells(r, timezone))} />
               <MoreButton query={query} />
               <ErrorMessage error={query.error} onRetry={() => void query.fetchNextPage()} />
             </>
@@ -310,31 +316,30 @@ function Customers({ range }: { range: Range }) {
   );
 }
 
-function Referrers({ range }: { range: Range }) {
-  const query = usePagedReport<ReferrerRow>('referrers', range);
+function Customers({ range }: { range: Range }) {
   return (
-    <Section id="report-referrers" title="Top referrers" name="referrers" range={range}>
-      {query.isPending ? (
-        <Loading />
-      ) : query.data === undefined ? (
-        <ErrorMessage error={query.error} onRetry={() => void query.refetch()} />
-      ) : (
-        (() => {
-          const rows = query.data.pages.flatMap((p) => p.rows);
-          if (rows.length === 0) return <Empty what="referrals" />;
-          return (
-            <>
-              <Table
-                caption="Top referrers"
-                head={['Referrer', 'Email', 'Referrals', 'Successful', 'Credits earned']}
-                rows={rows.map((r) => [r.referrer_name || '—', r.referrer_email, num(r.total_referrals), num(r.successful_referrals), num(r.credits_earned)])}
-              />
-              <MoreButton query={query} />
-              <ErrorMessage error={query.error} onRetry={() => void query.fetchNextPage()} />
-            </>
-          );
-        })()
-      )}
-    </Section>
+    <PagedReport<CustomerRow>
+      range={range}
+      name="customers"
+      id="report-customers"
+      title="Customers by lifetime value"
+      empty="customers"
+      head={['Customer', 'Email', 'Bookings', 'Lifetime value', 'Credits', 'Last booking']}
+      cells={(r, tz) => [r.full_name || '—', r.email, num(r.total_bookings), money(r.lifetime_value_cents), num(r.credits), r.last_booking ? dayKey(r.last_booking, tz) : '—']}
+    />
+  );
+}
+
+function Referrers({ range }: { range: Range }) {
+  return (
+    <PagedReport<ReferrerRow>
+      range={range}
+      name="referrers"
+      id="report-referrers"
+      title="Top referrers"
+      empty="referrals"
+      head={['Referrer', 'Email', 'Referrals', 'Successful', 'Credits earned']}
+      cells={(r) => [r.referrer_name || '—', r.referrer_email, num(r.total_referrals), num(r.successful_referrals), num(r.credits_earned)]}
+    />
   );
 }
