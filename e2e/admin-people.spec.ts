@@ -109,7 +109,8 @@ test.describe('the console: customers, orders, messages, team', () => {
   test('an admin refunds part of a paid order to the card and part as credits, never more than was paid', async ({ page }) => {
     const api = await apiContext();
     const admin = await staff(api, 'admin');
-    const customer = await signUp(api, { full_name: uniqueName('Refugio') });
+    const customerName = uniqueName('Refugio');
+    const customer = await signUp(api, { full_name: customerName });
     const { orderId, amount } = await paidBooking(api, admin, customer, businessDay(24));
     expect(amount, 'the order is big enough for both refunds').toBeGreaterThan(3550);
 
@@ -118,6 +119,8 @@ test.describe('the console: customers, orders, messages, team', () => {
     await expect(page.getByLabel('Status')).toHaveValue('paid');
     const row = page.locator(`a[href="/admin/orders/${orderId}"]`);
     await expect(row).toBeVisible();
+    // Each order names its customer, a link to their page.
+    await expect(page.getByRole('row').filter({ has: row }).getByRole('link', { name: customerName })).toHaveAttribute('href', `/admin/customers/${customer.id}`);
     await checkViewports(page, 'admin-orders');
     // The filter works: a failed-orders list does not show this paid order.
     await page.getByLabel('Status').selectOption('failed');

@@ -2,7 +2,7 @@ import { Type } from 'typebox';
 import { sendJsonText } from '../http/json-text.js';
 import { errors, Nullable, Timestamp, Uuid } from '../http/schemas.js';
 import type { App } from '../http/types.js';
-import { AdminOrderSchema, CancellationMoneySchema, OrderSchema, OrderStatus, RefundDecision } from './schemas.js';
+import { AdminOrderSchema, CancellationMoneySchema, ListedOrderSchema, OrderSchema, OrderStatus, RefundDecision } from './schemas.js';
 import type { OrderService } from './service.js';
 
 const security = [{ bearerAuth: [] }];
@@ -26,7 +26,7 @@ export function registerOrderRoutes(app: App, orders: OrderService): void {
           },
           { additionalProperties: false },
         ),
-        response: { 200: Type.Object({ orders: Type.Array(OrderSchema), total: Type.Integer() }), ...errors(400, 401) },
+        response: { 200: Type.Object({ orders: Type.Array(ListedOrderSchema), total: Type.Integer() }), ...errors(400, 401) },
       },
     },
     async (request, reply) => sendJsonText(reply, await orders.list(request.caller, request.query)),

@@ -47,6 +47,12 @@ export const OrderSchema = Type.Object({
   updated_at: Timestamp,
 });
 
+/** An order in GET /api/orders: admins also get whose it is (customers, their own orders: null). */
+export const ListedOrderSchema = Type.Object({
+  ...OrderSchema.properties,
+  customer: Nullable(Type.Object({ id: Uuid, full_name: Nullable(Type.String()), email: Type.String() }, { description: 'Staff only; null for customers' })),
+});
+
 /** GET /api/admin/orders/:id: an order with everything that moved its money (admins). */
 export const AdminOrderSchema = Type.Object({
   order: OrderSchema,

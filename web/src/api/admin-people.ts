@@ -24,6 +24,8 @@ export const ORDER_STATUSES: OrderStatus[] = ['pending', 'paid', 'failed', 'refu
 /** An order as staff see it: the customer's view plus the staff fields. */
 export interface Order extends CustomerOrder {
   user_id: string;
+  /** Whose order it is (the orders list gives it to admins; the order page has its own). */
+  customer?: { id: string; full_name: string | null; email: string } | null;
   staff_flags: Record<string, unknown> | null;
   cancellation_refund: 'card' | 'credits' | 'none' | null;
   cancellation_refund_at: string | null;

@@ -63,6 +63,7 @@ function OrdersList() {
                   <thead>
                     <tr>
                       <th scope="col">Created</th>
+                      <th scope="col">Customer</th>
                       <th scope="col">Status</th>
                       <th scope="col">Card</th>
                       <th scope="col">Credits used</th>
@@ -78,6 +79,7 @@ function OrdersList() {
                             {formatDateTime(o.created_at, tz)}
                           </Link>
                         </td>
+                        <td>{o.customer ? <Link to="/admin/customers/$id" params={{ id: o.customer.id }}>{o.customer.full_name || o.customer.email}</Link> : '—'}</td>
                         <td>{humanize(o.status)}</td>
                         <td>{dollars(o.amount)}</td>
                         <td>{o.credits_applied}</td>
