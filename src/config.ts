@@ -24,6 +24,12 @@ export interface Config {
   accessTokenTtl: number;
   /** Refresh token lifetime, seconds. */
   refreshTokenTtl: number;
+  /**
+   * Seconds after its rotation during which a refresh token may be used again (GoTrue's
+   * REFRESH_TOKEN_REUSE_INTERVAL): a rotation whose answer was lost (a tab closed, a phone losing
+   * signal) does not sign the person out. Later reuse revokes the whole family. 0: never.
+   */
+  refreshTokenReuseInterval: number;
   authRateLimitPerMinute: number;
   /** Allowed browser origins; empty = no cross-origin access. */
   corsOrigins: string[];
@@ -220,6 +226,7 @@ export function loadConfig(env: Env = process.env): Config {
     authJwksUrl: read.httpUrl('AUTH_JWKS_URL'),
     accessTokenTtl: read.int('ACCESS_TOKEN_TTL', 3600, 30, 86_400),
     refreshTokenTtl: read.int('REFRESH_TOKEN_TTL', 30 * 86_400, 300, 365 * 86_400),
+    refreshTokenReuseInterval: read.int('REFRESH_TOKEN_REUSE_INTERVAL', 10, 0, 3600),
     authRateLimitPerMinute: read.int('AUTH_RATE_LIMIT_PER_MINUTE', 20, 1, 100_000),
     corsOrigins,
     logLevel: read.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),

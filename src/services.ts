@@ -71,7 +71,11 @@ export function buildServices(config: Config, db: Database, overrides: ServiceOv
   const reviewLinks = new ReviewLinks({ secret: config.jwtSecret, publicUrl: config.publicUrl });
   const notifications = new NotificationService(db, { secret: config.jwtSecret, smsEnabled: config.sms.provider !== 'off' });
   return {
-    auth: new AuthService(db, tokens, { refreshTokenTtl: config.refreshTokenTtl, rateLimitPerMinute: config.authRateLimitPerMinute }),
+    auth: new AuthService(db, tokens, {
+      refreshTokenTtl: config.refreshTokenTtl,
+      refreshTokenReuseInterval: config.refreshTokenReuseInterval,
+      rateLimitPerMinute: config.authRateLimitPerMinute,
+    }),
     profiles: new ProfileService(db),
     credits: new CreditService(db),
     customers: new CustomerService(db),

@@ -47,6 +47,8 @@ export interface StoredRefreshToken {
   user_id: string;
   expired: boolean;
   used_at: Date | null;
+  /** Used (rotated) at most the reuse interval ago. */
+  within_reuse_interval: boolean;
   revoked_at: Date | null;
 }
 
@@ -62,11 +64,12 @@ export async function insertRefreshToken(
 }
 
 /** Locks the token row so two refreshes with the same token cannot both rotate it. */
-export async function lockRefreshToken(tx: Queryable, hash: string): Promise<StoredRefreshToken | undefined> {
+export async function lockRefreshToken(tx: Queryable, hash: string, reuseIntervalSeconds: number): Promise<StoredRefreshToken | undefined> {
   const { rows } = await tx.query<StoredRefreshToken>(
-    `select id, family_id, user_id, expires_at <= now() as expired, used_at, revoked_at
+    `select id, family_id, user_id, expires_at <= now() as expired, used_at, revoked_at,
+            coalesce(used_at > now() - make_interval(secs => $2), false) as within_reuse_interval
        from app_private.refresh_tokens where token_hash = $1 for update`,
-    [hash],
+    [hash, reuseIntervalSeconds],
   );
   return rows[0];
 }

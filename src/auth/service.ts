@@ -32,7 +32,7 @@ export class AuthService {
   constructor(
     private readonly db: Database,
     private readonly tokens: AccessTokens,
-    private readonly settings: { refreshTokenTtl: number; rateLimitPerMinute: number },
+    private readonly settings: { refreshTokenTtl: number; refreshTokenReuseInterval: number; rateLimitPerMinute: number },
   ) {}
 
   /** Deletes ended rate-limit windows and refresh tokens past their expiry (the upkeep schedule and the CLI). */
@@ -72,18 +72,22 @@ export class AuthService {
     });
   }
 
-  /** Rotates a refresh token. A token used twice revokes its whole family (it was stolen or leaked). */
+  /**
+   * Rotates a refresh token. A token used again within the reuse interval of its rotation gets a
+   * new session in the same family (the first answer may never have arrived); used again later,
+   * it revokes its whole family (it was stolen or leaked).
+   */
   async refresh(refreshToken: string): Promise<Session> {
     const outcome = await this.db.asCaller(SERVICE_ROLE, async (tx) => {
-      const stored = await repo.lockRefreshToken(tx, hashRefreshToken(refreshToken));
+      const stored = await repo.lockRefreshToken(tx, hashRefreshToken(refreshToken), this.settings.refreshTokenReuseInterval);
       if (!stored || stored.revoked_at || stored.expired) return 'invalid' as const;
-      if (stored.used_at) {
+      if (stored.used_at && !stored.within_reuse_interval) {
         await repo.revokeFamily(tx, stored.family_id);
         return 'reused' as const;
       }
       const user = await repo.findUserById(tx, stored.user_id);
       if (!user) return 'invalid' as const;
-      await repo.markRefreshTokenUsed(tx, stored.id);
+      if (!stored.used_at) await repo.markRefreshTokenUsed(tx, stored.id);
       return this.issue(tx, user, stored.family_id);
     });
     // The revocation above must commit, so the refusal is thrown only after the transaction.

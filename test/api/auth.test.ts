@@ -141,7 +141,11 @@ describe.each(engines)('auth API on %s', (engine) => {
   });
 
   describe('POST /api/auth/refresh', () => {
-    it('rotates: the new pair works, reusing the old token revokes the whole family', async () => {
+    /** Moves the user's past rotations back in time, out of the reuse interval (10 s by default). */
+    const ageRotations = (userId: string, seconds = 11) =>
+      t.db.query('update app_private.refresh_tokens set used_at = used_at - make_interval(secs => $2) where user_id = $1 and used_at is not null', [userId, seconds]);
+
+    it('rotates: the new pair works, reusing the old token later revokes the whole family', async () => {
       const user = await signup(t.app);
       const first = await post('/api/auth/refresh', { refresh_token: user.refreshToken });
       expect(first.statusCode).toBe(200);
@@ -150,13 +154,41 @@ describe.each(engines)('auth API on %s', (engine) => {
       expect(rotated.refresh_token).not.toBe(user.refreshToken);
       expect((await me(rotated.access_token)).statusCode).toBe(200);
 
-      // The rotated-out token again: refused, and the family is revoked.
+      // The rotated-out token again, past the reuse interval: refused, and the family is revoked.
+      await ageRotations(user.id);
       const reuse = await post('/api/auth/refresh', { refresh_token: user.refreshToken });
       expect(reuse.statusCode).toBe(401);
       expect(errorCode(reuse)).toBe('unauthorized');
       const afterReuse = await post('/api/auth/refresh', { refresh_token: rotated.refresh_token });
       expect(afterReuse.statusCode).toBe(401);
       expect(errorCode(afterReuse)).toBe('unauthorized');
+    });
+
+    it('within the reuse interval, the rotated-out token gets a new session in the same family (a lost answer signs nobody out)', async () => {
+      const user = await signup(t.app);
+      const first = (await post('/api/auth/refresh', { refresh_token: user.refreshToken })).json();
+      // The answer was lost (a tab closed, a phone lost signal): the client asks again with the old token.
+      const second = await post('/api/auth/refresh', { refresh_token: user.refreshToken });
+      expect(second.statusCode).toBe(200);
+      const sibling = second.json();
+      expect(sibling.refresh_token).not.toBe(first.refresh_token);
+      expect(decodeJwt(sibling.access_token).session_id).toBe(decodeJwt(first.access_token).session_id);
+      expect((await me(sibling.access_token)).statusCode).toBe(200);
+      // Both successors rotate; the family is one session, so signing out ends both.
+      const fromSibling = (await post('/api/auth/refresh', { refresh_token: sibling.refresh_token })).json();
+      expect((await t.app.inject({ method: 'POST', url: '/api/auth/logout', headers: bearer(fromSibling.access_token) })).statusCode).toBe(204);
+      expect((await post('/api/auth/refresh', { refresh_token: first.refresh_token })).statusCode).toBe(401);
+      expect((await post('/api/auth/refresh', { refresh_token: user.refreshToken })).statusCode).toBe(401);
+    });
+
+    it('the interval is counted from the rotation: just inside it reuse works, just past it reuse revokes', async () => {
+      const user = await signup(t.app);
+      const first = (await post('/api/auth/refresh', { refresh_token: user.refreshToken })).json();
+      await ageRotations(user.id, 8);
+      expect((await post('/api/auth/refresh', { refresh_token: user.refreshToken })).statusCode).toBe(200);
+      await ageRotations(user.id, 3);
+      expect((await post('/api/auth/refresh', { refresh_token: user.refreshToken })).statusCode).toBe(401);
+      expect((await post('/api/auth/refresh', { refresh_token: first.refresh_token })).statusCode).toBe(401);
     });
 
     it('a chain of rotations keeps working until a reuse', async () => {
@@ -174,6 +206,7 @@ describe.each(engines)('auth API on %s', (engine) => {
       const user = await signup(t.app);
       const other = (await post('/api/auth/login', { email: user.email, password: user.password })).json();
       await post('/api/auth/refresh', { refresh_token: user.refreshToken });
+      await ageRotations(user.id);
       expect((await post('/api/auth/refresh', { refresh_token: user.refreshToken })).statusCode).toBe(401);
       expect((await post('/api/auth/refresh', { refresh_token: other.refresh_token })).statusCode).toBe(200);
     });

@@ -141,18 +141,26 @@ describe.runIf(!!process.env.TEST_DATABASE_URL)('two server processes on one Pos
     expect(me.body.id).toBe(user.id);
   });
 
-  it('refuses on B a refresh token already rotated on A', async () => {
+  it('refuses on B a refresh token rotated on A past the reuse interval, and accepts it within', async () => {
     const user = await signUp(a.url);
     const rotated = await call(a.url, 'POST', '/api/auth/refresh', { refresh_token: user.refreshToken });
     expect(rotated.status, JSON.stringify(rotated.body)).toBe(200);
     expect(rotated.body.refresh_token).not.toBe(user.refreshToken);
 
+    // Within the reuse interval (10 s by default) B knows A's rotation and answers a new sibling.
+    const again = await call(b.url, 'POST', '/api/auth/refresh', { refresh_token: user.refreshToken });
+    expect(again.status, JSON.stringify(again.body)).toBe(200);
+    expect(again.body.refresh_token).not.toBe(rotated.body.refresh_token);
+
+    // Past it, the same reuse is theft: refused, and the family revoked.
+    await database.db.query("update app_private.refresh_tokens set used_at = used_at - interval '1 minute' where user_id = $1 and used_at is not null", [user.id]);
     const reused = await call(b.url, 'POST', '/api/auth/refresh', { refresh_token: user.refreshToken });
     expect(reused.status).toBe(401);
     expect(reused.body.error.code).toBe('unauthorized');
     // Reuse revoked the whole family: the token A just issued is dead on both processes too.
     const after = await call(b.url, 'POST', '/api/auth/refresh', { refresh_token: rotated.body.refresh_token });
     expect(after.status).toBe(401);
+    expect((await call(a.url, 'POST', '/api/auth/refresh', { refresh_token: again.body.refresh_token })).status).toBe(401);
   });
 
   it('never overbooks: 100 concurrent bookings across both processes for 7 places give exactly 7', async () => {
