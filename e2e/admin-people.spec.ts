@@ -7,6 +7,7 @@ import {
   expectAccessible,
   expectNoHorizontalScroll,
   openSlots,
+  payTheWrongAmount,
   signInAs,
   signUp,
   snap,
@@ -162,6 +163,38 @@ test.describe('the console: customers, orders, messages, team', () => {
     expect(await order.json()).toMatchObject({ order: { refunded_cents: 3550, card_refunded_cents: 2550, status: 'paid' }, refundable_cents: amount - 3550 });
     const credits = await api.get('/api/me/credits', { headers: bearer(customer.token) });
     expect(((await credits.json()) as { balance: number }).balance).toBe(10);
+  });
+
+  test('an order paid the wrong amount is flagged on the Today page until an admin marks it reviewed', async ({ page }) => {
+    const api = await apiContext();
+    const admin = await staff(api, 'admin', 'Ada Reviewer');
+    const customerName = uniqueName('Flavia');
+    const customer = await signUp(api, { full_name: customerName });
+    const day = businessDay(27);
+    await openSlots(api, admin, day, '09:00', '12:00', 60, 2);
+    const slot = ((await (await api.get(`/api/availability?from=${day}&to=${day}`)).json()) as { slots: { id: string }[] }).slots[0]!;
+    const booked = await api.post('/api/bookings', { headers: bearer(customer.token), data: { slot_id: slot.id, service_type: 'cold_plunge', address: ADDRESS } });
+    expect(booked.status(), await booked.text()).toBe(201);
+    const { order } = (await booked.json()) as { order: { id: string; amount: number } };
+    await payTheWrongAmount(api, order.id, order.amount);
+
+    await signInAs(page, admin, '/admin');
+    const flaggedCard = page.getByRole('region', { name: 'Needs attention' }).locator('.card').filter({ has: page.getByRole('heading', { name: 'Orders flagged for review' }) });
+    const link = flaggedCard.getByRole('link', { name: new RegExp(customerName) });
+    await expect(link).toBeVisible();
+    await expect(flaggedCard.getByRole('listitem').filter({ hasText: customerName })).toContainText('(needs review, amount mismatch)');
+    await link.click();
+
+    await expect(page.getByRole('heading', { name: 'Order: Pending' })).toBeVisible();
+    await expect(page.getByText('Needs review, Amount mismatch')).toBeVisible();
+    await expectAccessible(page);
+    await page.getByRole('button', { name: 'Mark reviewed' }).click();
+    await expect(page.getByTestId('flags-reviewed')).toContainText('Reviewed by Ada Reviewer');
+    await expect(page.getByRole('button', { name: 'Mark reviewed' })).toHaveCount(0);
+
+    await page.getByRole('link', { name: 'Today' }).click();
+    await expect(page.getByRole('heading', { name: 'Orders flagged for review' })).toBeVisible();
+    await expect(flaggedCard.getByRole('link', { name: new RegExp(customerName) })).toHaveCount(0);
   });
 
   test('an admin reads the message log, filtered by status and kind', async ({ page }) => {

@@ -4,7 +4,10 @@ import { gzipSync } from 'node:zlib';
 import { promisify } from 'node:util';
 import { AxeBuilder } from '@axe-core/playwright';
 import { expect, request as playwrightRequest, type APIRequestContext, type Page } from '@playwright/test';
-import { E2E_DATA_DIR, E2E_PORT } from '../playwright.config.js';
+import { E2E_DATA_DIR, E2E_PORT, E2E_SECRET } from '../playwright.config.js';
+import { fakeSigningSecret } from '../src/config.js';
+import { FakeProvider } from '../src/payments/fake.js';
+import { signBody } from '../src/payments/signature.js';
 
 /**
  * What the browser tests share: a way in through the API (sign-ups, staff, slots) so each test
@@ -172,4 +175,17 @@ export async function approveCheckout(api: APIRequestContext, checkoutUrl: strin
   const res = await api.post(`${new URL(checkoutUrl).pathname}/approve`, { headers: { accept: 'application/json' } });
   expect(res.status(), await res.text()).toBe(200);
   return (await res.json()) as { order_id: string; status: string };
+}
+
+/**
+ * Sends the webhook of a card payment for more than a pending order's amount, signed as the fake
+ * provider signs it: the order stays pending and is flagged for review (amount_mismatch).
+ */
+export async function payTheWrongAmount(api: APIRequestContext, orderId: string, amountCents: number): Promise<void> {
+  const body = JSON.stringify(FakeProvider.webhook('payment', { id: `fake_txn_e2e_${Date.now().toString(36)}`, orderId, amount: amountCents + 100, status: 'completed' }));
+  const res = await api.post('/api/webhooks/bolt', {
+    data: body,
+    headers: { 'content-type': 'application/json', 'x-bolt-hmac-sha256': signBody(body, fakeSigningSecret(E2E_SECRET)) },
+  });
+  expect(res.status(), await res.text()).toBe(200);
 }

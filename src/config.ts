@@ -250,7 +250,7 @@ export function loadConfig(env: Env = process.env): Config {
   jwtSecret ??= developmentSecret(dataDir);
   // The fake provider's signing key, when not given, is derived from the JWT secret so every
   // process of one deployment agrees on it without another setting.
-  const signingSecret = payments.signingSecret || createHmac('sha256', jwtSecret).update('fake-bolt-signing-secret').digest('base64');
+  const signingSecret = payments.signingSecret || fakeSigningSecret(jwtSecret);
   return {
     ...config,
     mail,
@@ -258,4 +258,9 @@ export function loadConfig(env: Env = process.env): Config {
     jwtSecret,
     payments: { ...payments, signingSecret },
   };
+}
+
+/** The fake provider's webhook signing key when BOLT_SIGNING_SECRET is not set: derived from the JWT secret. */
+export function fakeSigningSecret(jwtSecret: string): string {
+  return createHmac('sha256', jwtSecret).update('fake-bolt-signing-secret').digest('base64');
 }

@@ -480,10 +480,14 @@ create table public.order_flags (
   order_id uuid not null,
   flags jsonb default '{}'::jsonb not null,
   updated_at timestamp with time zone default now() not null,
+  reviewed_at timestamp with time zone,
+  reviewed_by uuid,
   constraint order_flags_flags_check CHECK ((jsonb_typeof(flags) = 'object'::text)),
   constraint order_flags_order_id_fkey FOREIGN KEY (order_id) REFERENCES public.orders(id) ON DELETE CASCADE,
-  constraint order_flags_pkey PRIMARY KEY (order_id)
+  constraint order_flags_pkey PRIMARY KEY (order_id),
+  constraint order_flags_reviewed_by_fkey FOREIGN KEY (reviewed_by) REFERENCES public.profiles(id) ON DELETE SET NULL
 );
+CREATE INDEX idx_order_flags_unreviewed ON public.order_flags USING btree (order_id) WHERE ((reviewed_at IS NULL) AND (flags <> '{}'::jsonb));
 CREATE TRIGGER trigger_order_flags_updated_at BEFORE UPDATE ON public.order_flags FOR EACH ROW EXECUTE FUNCTION public.update_updated_at_column();
 alter table public.order_flags enable row level security;
 create policy order_flags_select_admin on public.order_flags
@@ -492,6 +496,7 @@ create policy order_flags_select_admin on public.order_flags
 grant select on table public.order_flags to authenticated;
 grant delete, insert, maintain, references, select, trigger, truncate, update on table public.order_flags to service_role;
 comment on table public.order_flags is 'Staff-only flags of an order (needs_review, amount_mismatch, …): admins read, server code writes';
+comment on column public.order_flags.reviewed_at is 'When an admin marked these flags reviewed; null while they await review';
 
 -- public.orders
 
@@ -1020,7 +1025,10 @@ CREATE OR REPLACE FUNCTION app_hidden.flag_order(p_order_id uuid, p_flags jsonb)
 AS $function$
 begin
   insert into public.order_flags as f (order_id, flags) values (p_order_id, p_flags)
-  on conflict (order_id) do update set flags = f.flags || excluded.flags;
+  on conflict (order_id) do update
+    set flags = f.flags || excluded.flags,
+        reviewed_at = case when excluded.flags <@ f.flags then f.reviewed_at end,
+        reviewed_by = case when excluded.flags <@ f.flags then f.reviewed_by end;
 end;
 $function$;
 grant execute on function app_hidden.flag_order(p_order_id uuid, p_flags jsonb) to service_role;

@@ -81,16 +81,20 @@ export async function findOrder(tx: Queryable, id: string, lock = false): Promis
 }
 
 /**
- * Customers: their own orders (whatever `customer` says); admins: anyone's, with staff flags.
- * Newest first, with the total for paging: the response body {"orders", "total"} built by the
- * database in one call (api.list_orders).
+ * Customers: their own orders (whatever `customer` says); admins: anyone's, with staff flags and
+ * the customer (`flagged`: only orders whose flags await review). Newest first, with the total for
+ * paging: the response body {"orders", "total"} built by the database in one call (api.list_orders).
  */
-export function listOrdersJson(
-  db: Database,
-  caller: Caller,
-  f: { status?: OrderStatus; customer?: string; limit: number; offset: number },
-): Promise<string> {
-  return db.callText(caller, 'api.list_orders', [f.status ?? null, f.customer ?? null, f.limit, f.offset]);
+export function listOrdersJson(db: Database, caller: Caller, f: OrderListFilter): Promise<string> {
+  return db.callText(caller, 'api.list_orders', [f.status ?? null, f.customer ?? null, f.flagged ?? null, f.limit, f.offset]);
+}
+
+export interface OrderListFilter {
+  status?: OrderStatus;
+  customer?: string;
+  flagged?: boolean;
+  limit: number;
+  offset: number;
 }
 
 export async function listOrders(
@@ -255,4 +259,9 @@ export async function openCheckout(db: Database, caller: Caller, provider: strin
  */
 export function adminOrderJson(db: Database, caller: Caller, orderId: string): Promise<string> {
   return db.callText(caller, 'api.admin_order', [orderId]);
+}
+
+/** Admin: marks an order's staff flags reviewed (409 not_flagged without flags); JSON text. */
+export function reviewOrderFlagsJson(db: Database, caller: Caller, orderId: string): Promise<string> {
+  return db.callText(caller, 'api.review_order_flags', [orderId]);
 }

@@ -2,7 +2,7 @@ import { Type } from 'typebox';
 import { sendJsonText } from '../http/json-text.js';
 import { errors, Nullable, Timestamp, Uuid } from '../http/schemas.js';
 import type { App } from '../http/types.js';
-import { AdminOrderSchema, CancellationMoneySchema, ListedOrderSchema, OrderSchema, OrderStatus, RefundDecision } from './schemas.js';
+import { AdminOrderSchema, CancellationMoneySchema, FlagsReviewSchema, ListedOrderSchema, OrderSchema, OrderStatus, RefundDecision } from './schemas.js';
 import type { OrderService } from './service.js';
 
 const security = [{ bearerAuth: [] }];
@@ -21,6 +21,7 @@ export function registerOrderRoutes(app: App, orders: OrderService): void {
           {
             status: Type.Optional(OrderStatus),
             customer: Type.Optional(Uuid),
+            flagged: Type.Optional(Type.Boolean({ description: 'Admins: only orders whose staff flags await review' })),
             limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
             offset: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 0 }),
           },
@@ -49,6 +50,21 @@ export function registerOrderRoutes(app: App, orders: OrderService): void {
       },
     },
     async (request, reply) => sendJsonText(reply, await orders.adminDetail(request.caller, request.params.id)),
+  );
+  app.post(
+    '/api/admin/orders/:id/flags/review',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags: ['admin'],
+        security,
+        summary: 'Mark an order’s staff flags reviewed',
+        description: 'The flags stay as the record; the order leaves the Today page’s list. New flags on the order make it need review again. 409 not_flagged without flags.',
+        params: IdParams,
+        response: { 200: FlagsReviewSchema, ...errors(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request, reply) => sendJsonText(reply, await orders.reviewFlags(request.caller, request.params.id)),
   );
   app.get(
     '/api/admin/refunds/needed',

@@ -47,10 +47,22 @@ export const OrderSchema = Type.Object({
   updated_at: Timestamp,
 });
 
+/** Who did something, for staff. */
+const StaffPerson = Type.Object({ id: Uuid, full_name: Nullable(Type.String()), email: Type.String() });
+
+/** POST /api/admin/orders/:id/flags/review. */
+export const FlagsReviewSchema = Type.Object({
+  order_id: Uuid,
+  flags: Type.Record(Type.String(), Type.Unknown()),
+  reviewed_at: Timestamp,
+  reviewed_by: Nullable(StaffPerson),
+});
+
 /** An order in GET /api/orders: admins also get whose it is (customers, their own orders: null). */
 export const ListedOrderSchema = Type.Object({
   ...OrderSchema.properties,
-  customer: Nullable(Type.Object({ id: Uuid, full_name: Nullable(Type.String()), email: Type.String() }, { description: 'Staff only; null for customers' })),
+  flags_reviewed_at: Type.Union([Timestamp, Type.Null()], { description: 'Staff only: when an admin marked the flags reviewed; null while they await review (and for customers)' }),
+  customer: Type.Union([StaffPerson, Type.Null()], { description: 'Staff only: whose order it is; null for customers' }),
 });
 
 /** GET /api/admin/orders/:id: an order with everything that moved its money (admins). */
@@ -60,6 +72,9 @@ export const AdminOrderSchema = Type.Object({
   card_refundable_cents: Type.Integer({ description: 'Cents of that which may go back to the card' }),
   transaction_reference: Nullable(Type.String({ description: 'The provider’s reference of the card payment' })),
   customer: Nullable(Type.Object({ id: Uuid, full_name: Nullable(Type.String()), email: Type.String(), phone: Nullable(Type.String()) })),
+  flags_review: Type.Union([Type.Object({ reviewed_at: Timestamp, reviewed_by: Nullable(StaffPerson) }), Type.Null()], {
+    description: 'When and by whom the flags were marked reviewed; null while they await review',
+  }),
   bookings: Type.Array(
     Type.Object({ id: Uuid, date_time: Timestamp, service_type: Type.String(), status: Type.String(), cancelled_at: Nullable(Timestamp) }),
   ),

@@ -122,7 +122,7 @@ export class OrderService {
   }
 
   /** As the response body (JSON text): customers their own orders, admins anyone's. */
-  async list(caller: Caller, filter: { status?: repo.OrderStatus; customer?: string; limit: number; offset: number }): Promise<string> {
+  async list(caller: Caller, filter: repo.OrderListFilter): Promise<string> {
     signedIn(caller);
     return repo.listOrdersJson(this.db, caller, filter);
   }
@@ -171,6 +171,12 @@ export class OrderService {
   async adminDetail(caller: Caller, id: string): Promise<string> {
     signedIn(caller);
     return repo.adminOrderJson(this.db, caller, id);
+  }
+
+  /** Admin: the order's flags are reviewed (new flags reopen them); JSON text. */
+  async reviewFlags(caller: Caller, id: string): Promise<string> {
+    signedIn(caller);
+    return repo.reviewOrderFlagsJson(this.db, caller, id);
   }
 
   /** Admin: paid orders whose bookings are all cancelled, not fully refunded, with no decision. */

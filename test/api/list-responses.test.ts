@@ -140,14 +140,14 @@ describe.each(engines)('list responses built by the database, on %s', (engine) =
 
   it('GET /api/orders: the documented shape, staff flags for admins only', async () => {
     const filter = { limit: 50, offset: 0 };
-    type Listed = { orders: { staff_flags: unknown; customer: unknown }[]; total: number };
-    // The orders as the statements before gave them, and whose they are (admins only).
-    const withoutCustomer = (body: Listed) => ({ ...body, orders: body.orders.map(({ customer: _, ...o }) => o) });
+    type Listed = { orders: { staff_flags: unknown; customer: unknown; flags_reviewed_at: unknown }[]; total: number };
+    // The orders as the statements before gave them, and (admins only) whose they are and whether their flags were reviewed.
+    const withoutCustomer = (body: Listed) => ({ ...body, orders: body.orders.map(({ customer: _, flags_reviewed_at: __, ...o }) => o) });
     const mine = (await getDocumented('/api/orders', '/api/orders', customer)) as Listed;
     const before = await t.db.asCaller(callerOf(customer), (tx) => ordersRepo.listOrders(tx, { ...filter, customer: customer.id }));
     expect(withoutCustomer(mine)).toEqual(asJson(before));
     expect(mine.orders.map((o) => o.staff_flags)).toEqual([null, null]);
-    expect(mine.orders.map((o) => o.customer)).toEqual([null, null]);
+    expect(mine.orders.map((o) => [o.customer, o.flags_reviewed_at])).toEqual([[null, null], [null, null]]);
 
     const theirs = (await getDocumented('/api/orders', `/api/orders?customer=${customer.id}`, admin)) as Listed;
     const adminBefore = await t.db.asCaller(callerOf(admin), (tx) => ordersRepo.listOrders(tx, { ...filter, customer: customer.id }));

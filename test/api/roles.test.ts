@@ -145,6 +145,8 @@ describe.each(engines)('roles as README.md documents them, on %s', (engine) => {
     'POST /api/admin/orders/:id/refund': {
       request: async (_, owner) => ({ method: 'POST', url: `/api/admin/orders/${(await bookingOf(owner)).order_id}/refund`, payload: { to: 'credits' } }),
     },
+    // An order without flags: admins get 409 not_flagged, the rest 403.
+    'POST /api/admin/orders/:id/flags/review': { request: async (_, owner) => ({ method: 'POST', url: `/api/admin/orders/${(await bookingOf(owner)).order_id}/flags/review` }) },
     'GET /api/admin/orders/:id': { request: async (_, owner) => ({ method: 'GET', url: `/api/admin/orders/${(await bookingOf(owner)).order_id}` }) },
     'POST /api/admin/customers/:id/credits': {
       request: async (_, owner) => ({ method: 'POST', url: `/api/admin/customers/${owner.id}/credits`, payload: { amount: 1, description: 'role probe' } }),

@@ -86,6 +86,8 @@ export interface StaffOrder {
   staff_flags: Record<string, unknown> | null;
   created_at: string;
   paid_at: string | null;
+  /** GET /api/orders gives admins whose order it is. */
+  customer?: { id: string; full_name: string | null; email: string } | null;
 }
 
 export interface RefundNeeded {

@@ -26,6 +26,8 @@ export interface Order extends CustomerOrder {
   user_id: string;
   /** Whose order it is (the orders list gives it to admins; the order page has its own). */
   customer?: { id: string; full_name: string | null; email: string } | null;
+  /** When an admin marked the staff flags reviewed (the orders list; null while they await review). */
+  flags_reviewed_at?: string | null;
   staff_flags: Record<string, unknown> | null;
   cancellation_refund: 'card' | 'credits' | 'none' | null;
   cancellation_refund_at: string | null;
@@ -111,6 +113,8 @@ export interface AdminOrder {
   card_refundable_cents: number;
   transaction_reference: string | null;
   customer: { id: string; full_name: string | null; email: string; phone: string | null } | null;
+  /** When and by whom the flags were marked reviewed; null while they await review. */
+  flags_review: { reviewed_at: string; reviewed_by: { id: string; full_name: string | null; email: string } | null } | null;
   bookings: { id: string; date_time: string; service_type: string; status: string; cancelled_at: string | null }[];
   refunds: Refund[];
   events: PaymentEvent[];

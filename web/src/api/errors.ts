@@ -58,6 +58,7 @@ const sentences: Record<string, string> = {
   invalid_range: 'The start date must be on or before the end date.',
   range_too_long: 'A report covers at most 10 years. Choose a shorter range.',
   invalid_cursor: 'That page of the report is out of date. Reload the report.',
+  not_flagged: 'This order has no flags to review.',
 };
 
 /** A sentence for any error thrown by the API client (or anything else). */

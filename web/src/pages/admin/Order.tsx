@@ -5,7 +5,7 @@ import { ApiError, api } from '../../api/client';
 import { humanize, parseDollars, type AdminOrder } from '../../api/admin-people';
 import { describeError } from '../../api/errors';
 import { atLeast, useMe } from '../../auth/session';
-import { Button, Notice, PageTitle, QueryState, SelectField, TextField } from '../../components/ui';
+import { Button, ErrorMessage, Notice, PageTitle, QueryState, SelectField, TextField } from '../../components/ui';
 import { useTimezone } from '../../lib/business';
 import { dollars, formatDateTime } from '../../lib/time';
 
@@ -80,7 +80,10 @@ function OrderDetail() {
                     {o.staff_flags && Object.keys(o.staff_flags).length > 0 && (
                       <>
                         <dt>Flags</dt>
-                        <dd>{Object.keys(o.staff_flags).map(humanize).join(', ')}</dd>
+                        <dd>
+                          {Object.keys(o.staff_flags).map(humanize).join(', ')}
+                          <FlagsReview detail={d} />
+                        </dd>
                       </>
                     )}
                   </dl>
@@ -235,5 +238,38 @@ function RefundForm({ detail }: { detail: AdminOrder }) {
         </Button>
       </form>
     </section>
+  );
+}
+
+/** Whether the order's flags were reviewed, or "Mark reviewed" (it takes the order off the Today page's list). */
+function FlagsReview({ detail }: { detail: AdminOrder }) {
+  const tz = useTimezone();
+  const queryClient = useQueryClient();
+  const review = useMutation({
+    mutationFn: () => api<{ reviewed_at: string }>(`/api/admin/orders/${detail.order.id}/flags/review`, { method: 'POST' }),
+    onSuccess: () =>
+      Promise.all([
+        queryClient.invalidateQueries({ queryKey: ['admin', 'order', detail.order.id] }),
+        queryClient.invalidateQueries({ queryKey: ['admin', 'flagged-orders'] }),
+        queryClient.invalidateQueries({ queryKey: ['admin', 'orders'] }),
+      ]),
+  });
+  const done = detail.flags_review;
+  if (done) {
+    const who = done.reviewed_by ? done.reviewed_by.full_name || done.reviewed_by.email : 'a former team member';
+    return (
+      <p className="muted" data-testid="flags-reviewed">
+        Reviewed by {who}, {formatDateTime(done.reviewed_at, tz)}.
+      </p>
+    );
+  }
+  return (
+    <div className="flags-review">
+      <p className="muted">Awaiting review: this order is listed on the Today page until someone marks it reviewed.</p>
+      <Button variant="secondary" busy={review.isPending} onClick={() => review.mutate()}>
+        Mark reviewed
+      </Button>
+      <ErrorMessage error={review.error} />
+    </div>
   );
 }

@@ -266,7 +266,7 @@ function NeedsAttention({ tz, isAdmin }: { tz: string; isAdmin: boolean }) {
   });
   const flagged = useQuery({
     queryKey: ['admin', 'flagged-orders'],
-    queryFn: async () => (await api<{ orders: StaffOrder[] }>('/api/orders?limit=200')).orders.filter((o) => o.staff_flags && Object.keys(o.staff_flags).length > 0),
+    queryFn: () => api<{ orders: StaffOrder[]; total: number }>('/api/orders?flagged=true&limit=50'),
     enabled: isAdmin,
   });
   const failed = useQuery({
@@ -327,19 +327,21 @@ function NeedsAttention({ tz, isAdmin }: { tz: string; isAdmin: boolean }) {
             <div className="card">
               <h3>Orders flagged for review</h3>
               <QueryState query={flagged}>
-                {(orders) =>
+                {({ orders, total }) =>
                   orders.length === 0 ? (
-                    <p className="muted">No order is flagged.</p>
+                    <p className="muted">No order awaits review.</p>
                   ) : (
                     <ul>
                       {orders.map((o) => (
                         <li key={o.id}>
                           <Link to="/admin/orders/$id" params={{ id: o.id }}>
+                            {o.customer ? `${o.customer.full_name || o.customer.email}: ` : ''}
                             {dollars(o.amount)} order of {formatDateTime(o.created_at, tz)}
                           </Link>{' '}
                           <span className="muted">({Object.keys(o.staff_flags ?? {}).join(', ').replace(/_/g, ' ')})</span>
                         </li>
                       ))}
+                      {total > orders.length && <li className="muted">and {total - orders.length} more</li>}
                     </ul>
                   )
                 }
