@@ -11,6 +11,30 @@ import { apiContext, bearer, businessDay, expectAccessible, signInAs, snap, staf
  * Slots only on businessDay 19–23 and 2027-11-01…07.
  */
 test.describe('Calendar and Slots', () => {
+  test('a booking moves to a day outside the view, picked in the move dialog', async ({ page }) => {
+    const api = await apiContext();
+    const admin = await staff(api, 'admin');
+    const day = businessDay(22);
+    const later = businessDay(23);
+    const nine = await slot(api, admin, day, '09:00', '10:00', 1);
+    const target = await slot(api, admin, later, '11:00', '12:00', 1);
+    const booked = await book(api, await customer(api, 'Dana Dayjump'), nine.id);
+
+    await signInAs(page, admin, `/admin/calendar?day=${day}&view=day`);
+    await page.getByRole('button', { name: /^Move Dana Dayjump/ }).click();
+    const dialog = page.getByRole('dialog');
+    await expect(dialog.getByText('No other open slot with places left in this view. Pick another day.')).toBeVisible();
+    await dialog.getByLabel('Another day').fill(later);
+    const to = dialog.getByLabel('Move to');
+    await expect(to.getByRole('option')).toHaveCount(1);
+    await expect(to.getByRole('option')).toHaveText(/11:00 AM–12:00 PM PT \(1 left\)$/);
+    await expectAccessible(page);
+    await dialog.getByRole('button', { name: 'Move booking' }).click();
+    await expect(dialog.getByText('Moved.')).toBeVisible();
+    const after = (await (await api.get(`/api/bookings/${booked.booking.id}`, { headers: bearer(admin.token) })).json()) as { booking: { slot_id: string } };
+    expect(after.booking.slot_id).toBe(target.id);
+  });
+
   test('week and day views; manage a slot (places, close) and move a booking', async ({ page }) => {
     const api = await apiContext();
     const admin = await staff(api, 'admin');

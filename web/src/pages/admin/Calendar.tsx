@@ -359,11 +359,20 @@ function SlotDialog({ slot, tz, onClose }: { slot: StaffSlot; tz: string; onClos
 function MoveDialog({ slot, booking, slots, tz, onClose }: { slot: StaffSlot; booking: SlotBooking; slots: StaffSlot[]; tz: string; onClose: () => void }) {
   const queryClient = useQueryClient();
   const [now] = useState(() => Date.now());
+  // The slots in view, or, once a day is picked, that day's slots (any day, not only the view's).
+  const [otherDay, setOtherDay] = useState('');
+  const dayQuery = useQuery({
+    queryKey: ['admin', 'slots', otherDay, otherDay],
+    queryFn: () => staffSlots(otherDay, otherDay),
+    enabled: otherDay !== '',
+  });
+  const pool = otherDay ? (dayQuery.data?.slots ?? []) : slots;
   const targets = useMemo(
-    () => slots.filter((s) => s.id !== slot.id && s.is_available && s.remaining > 0 && Date.parse(s.starts_at) > now),
-    [slots, slot.id, now],
+    () => pool.filter((s) => s.id !== slot.id && s.is_available && s.remaining > 0 && Date.parse(s.starts_at) > now),
+    [pool, slot.id, now],
   );
-  const [target, setTarget] = useState(targets[0]?.id ?? '');
+  const [chosen, setChosen] = useState('');
+  const target = targets.some((s) => s.id === chosen) ? chosen : (targets[0]?.id ?? '');
   const [moved, setMoved] = useState(false);
   const move = useMutation({
     mutationFn: () => rescheduleBooking(booking.id, target),
@@ -373,11 +382,24 @@ function MoveDialog({ slot, booking, slots, tz, onClose }: { slot: StaffSlot; bo
     },
   });
   const label = (s: StaffSlot) => `${formatDay(s.starts_at, tz)}, ${formatTime(s.starts_at, tz)}–${formatTime(s.ends_at, tz)} ${zoneName(tz, s.starts_at)} (${s.remaining} left)`;
+  const where = otherDay ? `on ${formatDay(dayStart(otherDay, tz), tz)}` : 'in this view';
   return (
     <Dialog title={`Move ${booking.customer?.full_name || 'the customer'}’s booking`} onClose={onClose}>
       <p>Now: {label(slot).replace(/ \(.*\)$/, '')}</p>
-      {targets.length === 0 ? (
-        <p>No other open slot with places left in this view. Switch to another day or week.</p>
+      <TextField
+        label="Another day"
+        type="date"
+        value={otherDay}
+        min={todayIn(tz)}
+        hint="Leave empty for the slots in this view."
+        onChange={(e) => setOtherDay(/^\d{4}-\d{2}-\d{2}$/.test(e.target.value) ? e.target.value : '')}
+      />
+      {otherDay && dayQuery.isPending ? (
+        <p role="status">Loading the slots {where}…</p>
+      ) : dayQuery.error && otherDay ? (
+        <ErrorMessage error={dayQuery.error} onRetry={() => void dayQuery.refetch()} />
+      ) : targets.length === 0 ? (
+        <p role="status">No other open slot with places left {where}. Pick another day.</p>
       ) : (
         <form
           onSubmit={(e) => {
@@ -387,7 +409,7 @@ function MoveDialog({ slot, booking, slots, tz, onClose }: { slot: StaffSlot; bo
         >
           <div className="field">
             <label htmlFor="move-target">Move to</label>
-            <select id="move-target" value={target} onChange={(e) => setTarget(e.target.value)}>
+            <select id="move-target" value={target} onChange={(e) => setChosen(e.target.value)}>
               {targets.map((s) => (
                 <option key={s.id} value={s.id}>
                   {label(s)}
