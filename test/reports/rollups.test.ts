@@ -306,7 +306,10 @@ describe.each(engines)('report rollups on %s', { timeout: 300_000 }, (engine) =>
   it('db:check reports a tampered fact; a rebuild repairs it', async () => {
     const check = integrityChecks.find((c) => c.name === 'report facts that disagree with their orders and bookings')!;
     await db.query(`insert into public.orders (user_id, amount, status, created_at) values ($1, 4200, 'paid', '2026-03-08T10:07:00Z')`, [user.id]);
-    await compactReportFacts(db);
+    // As the upkeep schedule runs it (service_role); a signed-in customer may not.
+    expect(await db.asCaller({ role: 'service_role' }, (tx) => compactReportFacts(tx))).toEqual({ folded: 1, written: 1 });
+    await expect(db.asCaller(user.caller, (tx) => compactReportFacts(tx))).rejects.toThrow(/permission denied/);
+    await expect(db.asCaller(user.caller, (tx) => tx.query('select * from app_private.report_facts'))).rejects.toThrow(/permission denied/);
     expect(await runIntegrityCheck(db, check)).toEqual([]);
     await db.query(`update app_private.report_facts set amount_cents = amount_cents + 1 where kind = 'order' and bucket = '2026-03-08T10:00:00Z'`);
     expect(await runIntegrityCheck(db, check)).toMatchObject([
