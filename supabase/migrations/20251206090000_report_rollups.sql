@@ -244,11 +244,11 @@ select app_private.rebuild_report_facts();
 
 -- The rows of one report, as jsonb objects, in the report's order. p_after / p_limit page the
 -- ranked lists (customers, referrers): p_after is the previous page's last sort key.
--- As in 20251205100000_reports.sql, except that revenue, services, peak-hours and overview's
--- revenue and bookings sum app_private.report_facts (whole quarter-hour buckets: the range's
--- local midnights are bucket boundaries) instead of the orders and bookings. A key's deltas may
--- sum to zero before compaction: groups without any order or booking (n = 0) are left out, as
--- the direct queries have no row for them.
+-- As in 20251205100000_reports.sql, except that referrers joins the profiles of one page only,
+-- and revenue, services, peak-hours and overview's revenue and bookings sum app_private.report_facts
+-- (whole quarter-hour buckets: the range's local midnights are bucket boundaries) instead of the
+-- orders and bookings. A key's deltas may sum to zero before compaction: groups without any
+-- order or booking (n = 0) are left out, as the direct queries have no row for them.
 create or replace function app_private.report_rows(
   p_name text, p_from date, p_to date, p_tz text, p_after jsonb, p_limit integer)
 returns setof jsonb
@@ -310,16 +310,20 @@ begin
          where r.created_at >= v_start and r.created_at < v_end
          group by r.referrer_id
         having pg_catalog.count(*) filter (where r.status = 'accepted') > 0)
+      -- The page is cut before the profiles are joined (a referrer is always a profile: not null,
+      -- foreign key), so only its rows' profiles are read, not all of them.
       select pg_catalog.jsonb_build_object(
                'referrer_id', k.id, 'referrer_email', p.email, 'referrer_name', p.full_name,
                'total_referrals', k.total, 'successful_referrals', k.successful, 'credits_earned', k.credits)
-        from ranked k
+        from (select x.id, x.total, x.successful, x.credits
+                from ranked x
+               where p_after is null
+                  or (x.successful, x.total, x.id)
+                     < ((p_after ->> 0)::bigint, (p_after ->> 1)::bigint, (p_after ->> 2)::uuid)
+               order by x.successful desc, x.total desc, x.id desc
+               limit p_limit) k
         join public.profiles p on p.id = k.id
-       where p_after is null
-          or (k.successful, k.total, k.id)
-             < ((p_after ->> 0)::bigint, (p_after ->> 1)::bigint, (p_after ->> 2)::uuid)
-       order by k.successful desc, k.total desc, k.id desc
-       limit p_limit;
+       order by k.successful desc, k.total desc, k.id desc;
 
   elsif p_name = 'referral-conversion' then
     return query
