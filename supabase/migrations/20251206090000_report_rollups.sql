@@ -14,7 +14,9 @@
 -- INSERT a row per change (the old contribution negated, the new one) and never update a shared
 -- row, so concurrent bookings do not queue on a hot row. Archiving (delete from live, insert into
 -- the archive) nets to zero. compact_report_facts() (the upkeep.compact-report-facts schedule,
--- `recovery maintain compact-report-facts`) folds the deltas into one row per key. Loads with
+-- `recovery maintain compact-report-facts`) folds the deltas into one row per key, in one
+-- statement that takes exactly the rows its snapshot sees (so no id or high-water mark is
+-- needed); `folded` marks its sums, and a partial index lists the deltas still to fold. Loads with
 -- triggers off (session_replication_role = replica: a restore, bench:reports) end with
 -- `select app_private.rebuild_report_facts()`; db:check lists any disagreement.
 --
