@@ -12,7 +12,8 @@
  * one order per booking except every 10th, whose order also covers the next booking (paid;
  * every 20th failed, every 25th refunded), 5% of the oldest completed bookings moved to the
  * archive, BENCH_REFERRALS (100,000) referrals, a review for every 10th completed booking, credits
- * on every 5th customer. Then ANALYZE.
+ * on every 5th customer. Then the customer totals and the report facts are rebuilt (timed: their
+ * triggers were off), ANALYZE, and VACUUM of the facts (as autovacuum would leave them).
  *
  * Each report runs for its default range (the last 12 months to today) and, for the ranked lists
  * and services, for the whole three years too; ranked lists: the first page of 100. The CSV of
@@ -44,6 +45,8 @@ async function step(label: string, fn: () => Promise<unknown>): Promise<void> {
 }
 
 const uid = (prefix: string, expr: string) => `md5('${prefix}' || (${expr}))::uuid`;
+
+let rebuildNote = '';
 
 async function seed(db: Database): Promise<Caller> {
   await step(`${CUSTOMERS} customers (signup trigger)`, () =>
@@ -135,7 +138,15 @@ async function seed(db: Database): Promise<Caller> {
     );
   });
   await step('customer totals rebuilt (their triggers were off during the load)', () => db.query('select app_private.rebuild_customer_totals()'));
+  const factsStarted = performance.now();
+  await step('report facts rebuilt (their triggers were off during the load)', () => db.query('select app_private.rebuild_report_facts()'));
+  const factsMs = performance.now() - factsStarted;
   await step('analyze', () => db.query('analyze'));
+  await step('vacuum report facts (index-only scans)', () => db.query('vacuum app_private.report_facts'));
+  const { rows: facts } = await db.query<{ n: number; size: string }>(
+    `select count(*)::int as n, pg_size_pretty(pg_total_relation_size('app_private.report_facts')) as size from app_private.report_facts`,
+  );
+  rebuildNote = `report facts: ${facts[0]!.n} rows (${facts[0]!.size}), rebuilt in ${(factsMs / 1000).toFixed(1)} s`;
   const { rows } = await db.query<{ id: string }>(
     `insert into auth.users (id, email, encrypted_password, raw_user_meta_data, raw_app_meta_data, aud, role, email_confirmed_at)
      values (gen_random_uuid(), 'bench-admin@example.com', null, '{}', '{}', 'authenticated', 'authenticated', now()) returning id`,
@@ -235,6 +246,20 @@ async function bench(label: string, db: Database): Promise<void> {
   console.log(`\n${label}: ${BOOKINGS} bookings, ${CUSTOMERS} customers, ${REFERRALS} referrals; median and p95 of ${ROUNDS} (ms), seed of ${SEED_ROUNDS}`);
   printTable(['report (default range: last 12 months)', 'rows', 'median', 'p95', "seed's query (median)", 'seed / ours'], table);
   console.log(`customers CSV, lifetime, every row: ${lines - 1} rows, ${(bytes / 1e6).toFixed(1)} MB in ${(csvMs / 1000).toFixed(1)} s`);
+  console.log(rebuildNote);
+  // Compaction as the upkeep schedule runs it: 2,000 past sessions confirmed -> completed (4,000
+  // deltas, through the triggers), then one compact_report_facts() over the whole table.
+  await db.query(
+    `update public.bookings set status = 'completed'
+      where id in (select id from public.bookings where status = 'confirmed' and date_time < now() - interval '2 days' limit 2000)`,
+  );
+  const compactStarted = performance.now();
+  const { rows: compacted } = await db.query<{ folded: string; written: string }>('select folded, written from app_private.compact_report_facts()');
+  const compactMs = performance.now() - compactStarted;
+  const { rows: drift } = await db.query<{ n: number }>('select count(*)::int as n from app_private.report_facts_drift()');
+  console.log(
+    `compaction after 2,000 booking changes: ${compacted[0]!.folded} rows folded into ${compacted[0]!.written} in ${formatMs(compactMs)} ms; drift after: ${drift[0]!.n} keys`,
+  );
 }
 
 async function main(): Promise<void> {

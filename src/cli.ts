@@ -211,6 +211,14 @@ export function buildCli(): Command {
     .command('analyze')
     .description('refresh planner statistics: ANALYZE the main tables, VACUUM ANALYZE the bookings')
     .action(() => run('maintain analyze'));
+  maintain
+    .command('compact-report-facts')
+    .description("fold the reports' fact deltas into one row per key (the server does it every 5 minutes)")
+    .action(() => run('maintain compact-report-facts'));
+  maintain
+    .command('rebuild-report-facts')
+    .description("recompute the reports' facts from the orders and bookings (after loading data with triggers off)")
+    .action(() => run('maintain rebuild-report-facts'));
 
   return program;
 }

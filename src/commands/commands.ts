@@ -8,7 +8,8 @@ import { writeExport, type Progress } from '../exports/export.js';
 import { exportKinds, type ExportKind } from '../exports/repository.js';
 import { backupPglite, POSTGRES_BACKUP_HINT } from '../maintenance/backup.js';
 import {
-  analyze, archiveBookings, countArchivable, expireReferrals, integrityChecks, purgeReferrals, resolveCutoff, runIntegrityCheck,
+  analyze, archiveBookings, compactReportFacts, countArchivable, expireReferrals, integrityChecks, purgeReferrals, rebuildReportFacts,
+  resolveCutoff, runIntegrityCheck,
 } from '../maintenance/repository.js';
 import type { Services } from '../services.js';
 
@@ -155,6 +156,17 @@ const analyzeNow: CommandRun = async ({ db, out }) => {
   return 0;
 };
 
+const compactReportFactsNow: CommandRun = async ({ db, out }) => {
+  const { folded, written } = await compactReportFacts(db);
+  out.log(`${folded} report fact row(s) folded into ${written}`);
+  return 0;
+};
+
+const rebuildReportFactsNow: CommandRun = async ({ db, out }) => {
+  out.log(`${await rebuildReportFacts(db)} report fact row(s) recomputed from the orders and bookings`);
+  return 0;
+};
+
 const dbCheck: CommandRun = async ({ db, out }) => {
   let failed = 0;
   for (const check of integrityChecks) {
@@ -212,6 +224,8 @@ export const commands = {
   'maintain purge-referrals': purgeReferralsNow,
   'maintain archive': archiveNow,
   'maintain analyze': analyzeNow,
+  'maintain compact-report-facts': compactReportFactsNow,
+  'maintain rebuild-report-facts': rebuildReportFactsNow,
   export: exportNow,
   backup: backupNow,
 } satisfies Record<string, CommandRun>;

@@ -1,5 +1,5 @@
 import { SERVICE_ROLE, type Database } from '../db/index.js';
-import { expireReferrals, purgeReferrals } from '../maintenance/repository.js';
+import { compactReportFacts, expireReferrals, purgeReferrals } from '../maintenance/repository.js';
 import type { Services } from '../services.js';
 
 /**
@@ -37,8 +37,8 @@ export function upkeepSchedules({ db, services }: ScheduleContext, sweepSeconds:
     { name: 'upkeep.expire-referrals', cron: '7 * * * *', handler: async () => ({ expired: await db.asCaller(SERVICE_ROLE, (tx) => expireReferrals(tx)) }) },
     // Unaccepted referrals whose expiry passed over 30 days ago are deleted (the seed's cleanup), daily.
     { name: 'upkeep.purge-referrals', cron: '17 3 * * *', handler: async () => ({ purged: await db.asCaller(SERVICE_ROLE, (tx) => purgeReferrals(tx)) }) },
-    // MERGE: the report rollups' refresh goes here, if the reports keep materialized views, e.g.
-    //   { name: 'upkeep.refresh-report-rollups', cron: '*/15 * * * *', handler: async () => ({ refreshed: await refreshRollups(db) }) },
+    // The report facts' deltas (a row per order or booking change) folded into one row per key.
+    { name: 'upkeep.compact-report-facts', cron: '*/5 * * * *', handler: async () => ({ ...(await db.asCaller(SERVICE_ROLE, (tx) => compactReportFacts(tx))) }) },
   ];
 }
 

@@ -120,8 +120,9 @@ describe.each(engines)('the seed queries on %s', (engine) => {
         ).id;
       }
     });
-    // A load with triggers off ends by rebuilding the reports' per-customer totals (as the README says).
+    // A load with triggers off ends by rebuilding the reports' per-customer totals and facts (as the README says).
     await db.query('select app_private.rebuild_customer_totals()');
+    await db.query('select app_private.rebuild_report_facts()');
     const slot = await makeSlot(db, { max_bookings: 2 });
     slotId = slot.id;
     b.b7 = (await makeBooking(db, { user_id: u.erin.id, slot_id: slot.id, service_type: 'cold_plunge', total_amount: 15000 })).id;

@@ -35,6 +35,7 @@ describe('upkeep schedules: the list', () => {
       ['upkeep.prune-sessions', '*/10 * * * *'],
       ['upkeep.expire-referrals', '7 * * * *'],
       ['upkeep.purge-referrals', '17 3 * * *'],
+      ['upkeep.compact-report-facts', '*/5 * * * *'],
     ]);
   });
 });

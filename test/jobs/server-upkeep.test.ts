@@ -16,7 +16,7 @@ const serveScript = (parentPid: number) => `
   }, 1000).unref();
   await main(['node', 'recovery', 'serve']);`;
 
-const upkeep = ['upkeep.expire-unpaid-orders', 'upkeep.finish-pending-refunds', 'upkeep.prune-sessions', 'upkeep.expire-referrals', 'upkeep.purge-referrals'];
+const upkeep = ['upkeep.expire-unpaid-orders', 'upkeep.finish-pending-refunds', 'upkeep.prune-sessions', 'upkeep.expire-referrals', 'upkeep.purge-referrals', 'upkeep.compact-report-facts'];
 
 /**
  * The server's wiring: with WORKER on it starts the upkeep schedules on pg-boss after it listens
