@@ -55,6 +55,8 @@ CREATE INDEX idx_bookings_archive_date_time ON app_private.bookings_archive USIN
 CREATE INDEX idx_bookings_archive_slot_id ON app_private.bookings_archive USING btree (slot_id);
 CREATE INDEX idx_bookings_archive_user_id ON app_private.bookings_archive USING btree (user_id);
 CREATE TRIGGER trigger_bookings_archive_customer_totals AFTER INSERT OR DELETE OR UPDATE OF user_id, date_time ON app_private.bookings_archive FOR EACH ROW EXECUTE FUNCTION app_private.customer_totals_track();
+CREATE TRIGGER trigger_bookings_archive_report_facts AFTER INSERT OR DELETE ON app_private.bookings_archive FOR EACH ROW EXECUTE FUNCTION app_private.report_facts_bookings();
+CREATE TRIGGER trigger_bookings_archive_report_facts_update AFTER UPDATE OF date_time, service_type, status, duration, total_amount ON app_private.bookings_archive FOR EACH ROW WHEN (old.date_time IS DISTINCT FROM new.date_time OR old.service_type IS DISTINCT FROM new.service_type OR old.status IS DISTINCT FROM new.status OR old.duration IS DISTINCT FROM new.duration OR old.total_amount IS DISTINCT FROM new.total_amount) EXECUTE FUNCTION app_private.report_facts_bookings();
 alter table app_private.bookings_archive enable row level security;
 grant delete, insert, select on table app_private.bookings_archive to service_role;
 
@@ -115,6 +117,26 @@ CREATE INDEX idx_refresh_tokens_family_id ON app_private.refresh_tokens USING bt
 CREATE INDEX idx_refresh_tokens_user_id ON app_private.refresh_tokens USING btree (user_id);
 alter table app_private.refresh_tokens enable row level security;
 grant delete, insert, select, update on table app_private.refresh_tokens to service_role;
+
+-- app_private.report_facts
+
+create table app_private.report_facts (
+  kind text not null,
+  status text default ''::text not null,
+  bucket timestamp with time zone not null,
+  service_type text default ''::text not null,
+  n bigint default 0 not null,
+  amount_cents bigint default 0 not null,
+  card_refunded_cents bigint default 0 not null,
+  duration_minutes bigint default 0 not null,
+  duration_n bigint default 0 not null,
+  folded boolean default false not null,
+  constraint report_facts_kind_check CHECK ((kind = ANY (ARRAY['order'::text, 'booking'::text])))
+);
+CREATE INDEX idx_report_facts_deltas ON app_private.report_facts USING btree (kind, status, bucket, service_type) WHERE (NOT folded);
+CREATE INDEX idx_report_facts_key ON app_private.report_facts USING btree (kind, status, bucket, service_type) INCLUDE (n, amount_cents, card_refunded_cents, duration_minutes, duration_n);
+alter table app_private.report_facts enable row level security;
+grant select on table app_private.report_facts to service_role;
 
 -- app_private.rewarded_invitees
 
@@ -296,6 +318,8 @@ CREATE TRIGGER trigger_bookings_future_date_time BEFORE INSERT OR UPDATE OF date
 CREATE TRIGGER trigger_bookings_guard_customer_update BEFORE UPDATE ON public.bookings FOR EACH ROW EXECUTE FUNCTION public.bookings_guard_customer_update();
 CREATE TRIGGER trigger_bookings_queue_messages AFTER INSERT OR UPDATE OF status, date_time ON public.bookings FOR EACH ROW EXECUTE FUNCTION app_private.bookings_queue_messages();
 CREATE TRIGGER trigger_bookings_release_messages AFTER DELETE ON public.bookings REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app_private.bookings_release_messages();
+CREATE TRIGGER trigger_bookings_report_facts AFTER INSERT OR DELETE ON public.bookings FOR EACH ROW EXECUTE FUNCTION app_private.report_facts_bookings();
+CREATE TRIGGER trigger_bookings_report_facts_update AFTER UPDATE OF date_time, service_type, status, duration, total_amount ON public.bookings FOR EACH ROW WHEN (old.date_time IS DISTINCT FROM new.date_time OR old.service_type IS DISTINCT FROM new.service_type OR old.status IS DISTINCT FROM new.status OR old.duration IS DISTINCT FROM new.duration OR old.total_amount IS DISTINCT FROM new.total_amount) EXECUTE FUNCTION app_private.report_facts_bookings();
 CREATE TRIGGER trigger_bookings_slot_count AFTER INSERT OR DELETE OR UPDATE OF status, slot_id ON public.bookings FOR EACH ROW EXECUTE FUNCTION public.maintain_slot_bookings();
 CREATE TRIGGER trigger_bookings_status_transition BEFORE UPDATE OF status ON public.bookings FOR EACH ROW EXECUTE FUNCTION public.bookings_status_transition();
 CREATE TRIGGER trigger_bookings_updated_at BEFORE UPDATE ON public.bookings FOR EACH ROW EXECUTE FUNCTION public.update_updated_at_column();
@@ -542,6 +566,9 @@ CREATE UNIQUE INDEX orders_one_setup_fee_per_customer ON public.orders USING btr
 CREATE TRIGGER trigger_orders_customer_totals AFTER INSERT OR DELETE OR UPDATE OF status, amount, user_id ON public.orders FOR EACH ROW EXECUTE FUNCTION app_private.customer_totals_track();
 CREATE TRIGGER trigger_orders_pay_referral_reward AFTER INSERT OR UPDATE OF status ON public.orders FOR EACH ROW EXECUTE FUNCTION public.orders_pay_referral_reward();
 CREATE TRIGGER trigger_orders_queue_receipt AFTER INSERT OR UPDATE OF status ON public.orders FOR EACH ROW EXECUTE FUNCTION app_private.orders_queue_receipt();
+CREATE TRIGGER trigger_orders_report_facts_delete AFTER DELETE ON public.orders FOR EACH ROW WHEN (old.status = ANY (ARRAY['paid'::public.order_status, 'refunded'::public.order_status])) EXECUTE FUNCTION app_private.report_facts_orders();
+CREATE TRIGGER trigger_orders_report_facts_insert AFTER INSERT ON public.orders FOR EACH ROW WHEN (new.status = ANY (ARRAY['paid'::public.order_status, 'refunded'::public.order_status])) EXECUTE FUNCTION app_private.report_facts_orders();
+CREATE TRIGGER trigger_orders_report_facts_update AFTER UPDATE OF status, amount, card_refunded_cents, created_at ON public.orders FOR EACH ROW WHEN (((old.status = ANY (ARRAY['paid'::public.order_status, 'refunded'::public.order_status])) OR (new.status = ANY (ARRAY['paid'::public.order_status, 'refunded'::public.order_status]))) AND (old.status IS DISTINCT FROM new.status OR old.amount IS DISTINCT FROM new.amount OR old.card_refunded_cents IS DISTINCT FROM new.card_refunded_cents OR old.created_at IS DISTINCT FROM new.created_at)) EXECUTE FUNCTION app_private.report_facts_orders();
 CREATE TRIGGER trigger_orders_status_transition BEFORE UPDATE OF status ON public.orders FOR EACH ROW EXECUTE FUNCTION public.orders_status_transition();
 CREATE TRIGGER trigger_orders_updated_at BEFORE UPDATE ON public.orders FOR EACH ROW EXECUTE FUNCTION public.update_updated_at_column();
 alter table public.orders enable row level security;
@@ -1527,6 +1554,48 @@ end;
 $function$;
 grant execute on function app_private.bookings_release_messages() to public;
 
+-- app_private.compact_report_facts(OUT folded bigint, OUT written bigint)
+
+CREATE OR REPLACE FUNCTION app_private.compact_report_facts(OUT folded bigint, OUT written bigint)
+ RETURNS record
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+begin
+  folded := 0;
+  written := 0;
+  if not pg_catalog.pg_try_advisory_xact_lock(pg_catalog.hashtext('app_private.compact_report_facts')::bigint) then
+    return;
+  end if;
+  with touched as (
+    select distinct d.kind, d.status, d.bucket, d.service_type
+      from app_private.report_facts d
+     where not d.folded),
+  gone as (
+    delete from app_private.report_facts f
+     using touched t
+     where f.kind = t.kind and f.status = t.status and f.bucket = t.bucket and f.service_type = t.service_type
+    returning f.kind, f.status, f.bucket, f.service_type, f.n, f.amount_cents, f.card_refunded_cents, f.duration_minutes, f.duration_n),
+  sums as (
+    select g.kind, g.status, g.bucket, g.service_type, pg_catalog.count(*) as rows_folded,
+           pg_catalog.sum(g.n)::bigint as n, pg_catalog.sum(g.amount_cents)::bigint as amount_cents,
+           pg_catalog.sum(g.card_refunded_cents)::bigint as card_refunded_cents,
+           pg_catalog.sum(g.duration_minutes)::bigint as duration_minutes, pg_catalog.sum(g.duration_n)::bigint as duration_n
+      from gone g
+     group by g.kind, g.status, g.bucket, g.service_type),
+  written as (
+    insert into app_private.report_facts (kind, status, bucket, service_type, n, amount_cents, card_refunded_cents, duration_minutes, duration_n, folded)
+    select s.kind, s.status, s.bucket, s.service_type, s.n, s.amount_cents, s.card_refunded_cents, s.duration_minutes, s.duration_n, true
+      from sums s
+     where (s.n, s.amount_cents, s.card_refunded_cents, s.duration_minutes, s.duration_n) <> (0, 0, 0, 0, 0)
+    returning 1)
+  select coalesce((select pg_catalog.sum(s.rows_folded) from sums s), 0)::bigint, (select pg_catalog.count(*) from written)
+    into folded, written;
+end;
+$function$;
+grant execute on function app_private.compact_report_facts(OUT folded bigint, OUT written bigint) to service_role;
+
 -- app_private.create_auth_user(p_email text, p_encrypted_password text, p_user_meta jsonb)
 
 CREATE OR REPLACE FUNCTION app_private.create_auth_user(p_email text, p_encrypted_password text, p_user_meta jsonb)
@@ -1835,6 +1904,27 @@ begin
 end;
 $function$;
 
+-- app_private.rebuild_report_facts()
+
+CREATE OR REPLACE FUNCTION app_private.rebuild_report_facts()
+ RETURNS bigint
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+declare
+  v_count bigint;
+begin
+  lock table app_private.report_facts in share row exclusive mode;
+  delete from app_private.report_facts;
+  insert into app_private.report_facts (kind, status, bucket, service_type, n, amount_cents, card_refunded_cents, duration_minutes, duration_n, folded)
+  select a.kind, a.status, a.bucket, a.service_type, a.n, a.amount_cents, a.card_refunded_cents, a.duration_minutes, a.duration_n, true
+    from app_private.report_facts_actual() a;
+  get diagnostics v_count = row_count;
+  return v_count;
+end;
+$function$;
+
 -- app_private.record_sign_in(p_id uuid)
 
 CREATE OR REPLACE FUNCTION app_private.record_sign_in(p_id uuid)
@@ -1932,6 +2022,105 @@ end;
 $function$;
 grant execute on function app_private.report_cursor_decode(p_cursor text) to service_role;
 
+-- app_private.report_facts_actual()
+
+CREATE OR REPLACE FUNCTION app_private.report_facts_actual()
+ RETURNS TABLE(kind text, status text, bucket timestamp with time zone, service_type text, n bigint, amount_cents bigint, card_refunded_cents bigint, duration_minutes bigint, duration_n bigint)
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  select 'order', '', pg_catalog.date_bin('15 minutes', o.created_at, timestamptz '2000-01-01 00:00+00'), '',
+         pg_catalog.count(*), pg_catalog.sum(o.amount)::bigint, pg_catalog.sum(o.card_refunded_cents)::bigint, 0::bigint, 0::bigint
+    from public.orders o
+   where o.status in ('paid', 'refunded') and o.created_at is not null
+   group by 3
+  union all
+  select 'booking', b.status::text, pg_catalog.date_bin('15 minutes', b.date_time, timestamptz '2000-01-01 00:00+00'), b.service_type,
+         pg_catalog.count(*), coalesce(pg_catalog.sum(b.total_amount), 0)::bigint, 0::bigint,
+         coalesce(pg_catalog.sum(b.duration), 0)::bigint, pg_catalog.count(b.duration)
+    from app_private.bookings_all b
+   group by 2, 3, 4
+$function$;
+
+-- app_private.report_facts_bookings()
+
+CREATE OR REPLACE FUNCTION app_private.report_facts_bookings()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+begin
+  if tg_op <> 'INSERT' then
+    insert into app_private.report_facts (kind, status, bucket, service_type, n, amount_cents, duration_minutes, duration_n)
+    values ('booking', old.status::text, pg_catalog.date_bin('15 minutes', old.date_time, timestamptz '2000-01-01 00:00+00'),
+            old.service_type, -1, -coalesce(old.total_amount, 0), -coalesce(old.duration, 0),
+            case when old.duration is null then 0 else -1 end);
+  end if;
+  if tg_op <> 'DELETE' then
+    insert into app_private.report_facts (kind, status, bucket, service_type, n, amount_cents, duration_minutes, duration_n)
+    values ('booking', new.status::text, pg_catalog.date_bin('15 minutes', new.date_time, timestamptz '2000-01-01 00:00+00'),
+            new.service_type, 1, coalesce(new.total_amount, 0), coalesce(new.duration, 0),
+            case when new.duration is null then 0 else 1 end);
+  end if;
+  return null;
+end;
+$function$;
+
+-- app_private.report_facts_drift()
+
+CREATE OR REPLACE FUNCTION app_private.report_facts_drift()
+ RETURNS TABLE(kind text, status text, bucket timestamp with time zone, service_type text, stored jsonb, actual jsonb)
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  with stored as (
+    select f.kind, f.status, f.bucket, f.service_type,
+           pg_catalog.sum(f.n)::bigint as n, pg_catalog.sum(f.amount_cents)::bigint as amount_cents,
+           pg_catalog.sum(f.card_refunded_cents)::bigint as card_refunded_cents,
+           pg_catalog.sum(f.duration_minutes)::bigint as duration_minutes, pg_catalog.sum(f.duration_n)::bigint as duration_n
+      from app_private.report_facts f
+     group by f.kind, f.status, f.bucket, f.service_type)
+  select coalesce(s.kind, a.kind), coalesce(s.status, a.status), coalesce(s.bucket, a.bucket), coalesce(s.service_type, a.service_type),
+         case when s.kind is not null then pg_catalog.jsonb_build_object('n', s.n, 'amount_cents', s.amount_cents,
+           'card_refunded_cents', s.card_refunded_cents, 'duration_minutes', s.duration_minutes, 'duration_n', s.duration_n) end,
+         case when a.kind is not null then pg_catalog.jsonb_build_object('n', a.n, 'amount_cents', a.amount_cents,
+           'card_refunded_cents', a.card_refunded_cents, 'duration_minutes', a.duration_minutes, 'duration_n', a.duration_n) end
+    from (select * from stored x
+           where (x.n, x.amount_cents, x.card_refunded_cents, x.duration_minutes, x.duration_n) <> (0, 0, 0, 0, 0)) s
+    full join app_private.report_facts_actual() a
+      on a.kind = s.kind and a.status = s.status and a.bucket = s.bucket and a.service_type = s.service_type
+   where (s.n, s.amount_cents, s.card_refunded_cents, s.duration_minutes, s.duration_n)
+         is distinct from (a.n, a.amount_cents, a.card_refunded_cents, a.duration_minutes, a.duration_n)
+   order by 3, 1, 2, 4
+$function$;
+grant execute on function app_private.report_facts_drift() to service_role;
+
+-- app_private.report_facts_orders()
+
+CREATE OR REPLACE FUNCTION app_private.report_facts_orders()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+begin
+  if tg_op <> 'INSERT' and old.status in ('paid', 'refunded') and old.created_at is not null then
+    insert into app_private.report_facts (kind, bucket, n, amount_cents, card_refunded_cents)
+    values ('order', pg_catalog.date_bin('15 minutes', old.created_at, timestamptz '2000-01-01 00:00+00'),
+            -1, -old.amount, -old.card_refunded_cents);
+  end if;
+  if tg_op <> 'DELETE' and new.status in ('paid', 'refunded') and new.created_at is not null then
+    insert into app_private.report_facts (kind, bucket, n, amount_cents, card_refunded_cents)
+    values ('order', pg_catalog.date_bin('15 minutes', new.created_at, timestamptz '2000-01-01 00:00+00'),
+            1, new.amount, new.card_refunded_cents);
+  end if;
+  return null;
+end;
+$function$;
+
 -- app_private.report_range(p_name text, p_from date, p_to date, OUT tz text, OUT d_from date, OUT d_to date)
 
 CREATE OR REPLACE FUNCTION app_private.report_range(p_name text, p_from date, p_to date, OUT tz text, OUT d_from date, OUT d_to date)
@@ -1984,6 +2173,9 @@ declare
   v_today date := (pg_catalog.now() at time zone p_tz)::date;
   v_this date := pg_catalog.date_trunc('month', v_today)::date;
   v_last date := (v_this - interval '1 month')::date;
+  -- Every booking status but cancelled (overview's bookings), for the facts' (kind, status, bucket) index.
+  v_live text[] := array(select e::text from pg_catalog.unnest(pg_catalog.enum_range(null::public.booking_status)) e
+                          where e <> 'cancelled');
 begin
   if p_name = 'revenue' then
     -- Orders that were paid (still paid, or refunded since), by the month they were placed.
@@ -1993,12 +2185,13 @@ begin
                'revenue_cents', m.revenue, 'order_count', m.n,
                'avg_order_cents', pg_catalog.round(m.revenue::numeric / m.n)::bigint,
                'refunded_cents', m.refunded, 'net_cents', m.revenue - m.refunded)
-        from (select pg_catalog.date_trunc('month', o.created_at at time zone p_tz) as month,
-                     pg_catalog.sum(o.amount)::bigint as revenue, pg_catalog.count(*)::bigint as n,
-                     pg_catalog.sum(o.card_refunded_cents)::bigint as refunded
-                from public.orders o
-               where o.status in ('paid', 'refunded') and o.created_at >= v_start and o.created_at < v_end
-               group by 1) m
+        from (select pg_catalog.date_trunc('month', f.bucket at time zone p_tz) as month,
+                     pg_catalog.sum(f.amount_cents)::bigint as revenue, pg_catalog.sum(f.n)::bigint as n,
+                     pg_catalog.sum(f.card_refunded_cents)::bigint as refunded
+                from app_private.report_facts f
+               where f.kind = 'order' and f.status = '' and f.bucket >= v_start and f.bucket < v_end
+               group by 1
+              having pg_catalog.sum(f.n) > 0) m
        order by m.month desc;
 
   elsif p_name = 'customers' then
@@ -2028,16 +2221,20 @@ begin
          where r.created_at >= v_start and r.created_at < v_end
          group by r.referrer_id
         having pg_catalog.count(*) filter (where r.status = 'accepted') > 0)
+      -- The page is cut before the profiles are joined (a referrer is always a profile: not null,
+      -- foreign key), so only its rows' profiles are read, not all of them.
       select pg_catalog.jsonb_build_object(
                'referrer_id', k.id, 'referrer_email', p.email, 'referrer_name', p.full_name,
                'total_referrals', k.total, 'successful_referrals', k.successful, 'credits_earned', k.credits)
-        from ranked k
+        from (select x.id, x.total, x.successful, x.credits
+                from ranked x
+               where p_after is null
+                  or (x.successful, x.total, x.id)
+                     < ((p_after ->> 0)::bigint, (p_after ->> 1)::bigint, (p_after ->> 2)::uuid)
+               order by x.successful desc, x.total desc, x.id desc
+               limit p_limit) k
         join public.profiles p on p.id = k.id
-       where p_after is null
-          or (k.successful, k.total, k.id)
-             < ((p_after ->> 0)::bigint, (p_after ->> 1)::bigint, (p_after ->> 2)::uuid)
-       order by k.successful desc, k.total desc, k.id desc
-       limit p_limit;
+       order by k.successful desc, k.total desc, k.id desc;
 
   elsif p_name = 'referral-conversion' then
     return query
@@ -2058,22 +2255,25 @@ begin
       select pg_catalog.jsonb_build_object(
                'service_type', s.service_type, 'booking_count', s.n,
                'avg_duration', pg_catalog.round(s.avg_duration, 2), 'revenue_cents', s.revenue)
-        from (select b.service_type, pg_catalog.count(*)::bigint as n,
-                     pg_catalog.avg(b.duration) as avg_duration,
-                     coalesce(pg_catalog.sum(b.total_amount), 0)::bigint as revenue
-                from app_private.bookings_all b
-               where b.status = 'completed' and b.date_time >= v_start and b.date_time < v_end
-               group by b.service_type) s
+        -- avg(duration) is sum / count of the non-null durations (numeric division, as avg does).
+        from (select f.service_type, pg_catalog.sum(f.n)::bigint as n,
+                     pg_catalog.sum(f.duration_minutes) / nullif(pg_catalog.sum(f.duration_n), 0) as avg_duration,
+                     pg_catalog.sum(f.amount_cents)::bigint as revenue
+                from app_private.report_facts f
+               where f.kind = 'booking' and f.status = 'completed' and f.bucket >= v_start and f.bucket < v_end
+               group by f.service_type
+              having pg_catalog.sum(f.n) > 0) s
        order by s.n desc, s.service_type;
 
   elsif p_name = 'peak-hours' then
     return query
       select pg_catalog.jsonb_build_object('hour_of_day', h.hour, 'booking_count', h.n)
-        from (select extract(hour from b.date_time at time zone p_tz)::integer as hour,
-                     pg_catalog.count(*)::bigint as n
-                from app_private.bookings_all b
-               where b.status in ('completed', 'confirmed') and b.date_time >= v_start and b.date_time < v_end
-               group by 1) h
+        from (select extract(hour from f.bucket at time zone p_tz)::integer as hour,
+                     pg_catalog.sum(f.n)::bigint as n
+                from app_private.report_facts f
+               where f.kind = 'booking' and f.status in ('completed', 'confirmed') and f.bucket >= v_start and f.bucket < v_end
+               group by 1
+              having pg_catalog.sum(f.n) > 0) h
        order by h.hour;
 
   elsif p_name = 'utilization' then
@@ -2113,10 +2313,10 @@ begin
         select 'last', (v_last::timestamp) at time zone p_tz, (v_this::timestamp) at time zone p_tz),
       figures as (
         select d.k,
-               (select coalesce(pg_catalog.sum(o.amount), 0)::bigint from public.orders o
-                 where o.status in ('paid', 'refunded') and o.created_at >= d.s and o.created_at < d.e) as revenue,
-               (select pg_catalog.count(*)::bigint from app_private.bookings_all b
-                 where b.status <> 'cancelled' and b.date_time >= d.s and b.date_time < d.e) as bookings,
+               (select coalesce(pg_catalog.sum(f.amount_cents), 0)::bigint from app_private.report_facts f
+                 where f.kind = 'order' and f.status = '' and f.bucket >= d.s and f.bucket < d.e) as revenue,
+               (select coalesce(pg_catalog.sum(f.n), 0)::bigint from app_private.report_facts f
+                 where f.kind = 'booking' and f.status = any (v_live) and f.bucket >= d.s and f.bucket < d.e) as bookings,
                (select pg_catalog.count(*)::bigint from public.profiles p
                  where p.created_at >= d.s and p.created_at < d.e) as customers,
                (select pg_catalog.round(pg_catalog.avg(v.rating), 2) from public.reviews v
