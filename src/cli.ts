@@ -217,7 +217,7 @@ export function buildCli(): Command {
     .action(() => run('maintain compact-report-facts'));
   maintain
     .command('rebuild-report-facts')
-    .description("recompute the reports' facts from the orders and bookings (after loading data with triggers off)")
+    .description("recompute the reports' facts and the customers' report totals from the orders and bookings (after loading data with triggers off)")
     .action(() => run('maintain rebuild-report-facts'));
 
   return program;

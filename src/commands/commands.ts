@@ -8,7 +8,7 @@ import { writeExport, type Progress } from '../exports/export.js';
 import { exportKinds, type ExportKind } from '../exports/repository.js';
 import { backupPglite, POSTGRES_BACKUP_HINT } from '../maintenance/backup.js';
 import {
-  analyze, archiveBookings, compactReportFacts, countArchivable, expireReferrals, integrityChecks, purgeReferrals, rebuildReportFacts,
+  analyze, archiveBookings, compactReportFacts, countArchivable, expireReferrals, integrityChecks, purgeReferrals, rebuildCustomerTotals, rebuildReportFacts,
   resolveCutoff, runIntegrityCheck,
 } from '../maintenance/repository.js';
 import type { Services } from '../services.js';
@@ -162,7 +162,9 @@ const compactReportFactsNow: CommandRun = async ({ db, out }) => {
   return 0;
 };
 
+/** After a load with triggers off: both trigger-kept report tables, recomputed from the orders and bookings. */
 const rebuildReportFactsNow: CommandRun = async ({ db, out }) => {
+  out.log(`${await rebuildCustomerTotals(db)} customer total row(s) recomputed`);
   out.log(`${await rebuildReportFacts(db)} report fact row(s) recomputed from the orders and bookings`);
   return 0;
 };

@@ -145,6 +145,12 @@ export async function compactReportFacts(db: Queryable): Promise<{ folded: numbe
 }
 
 /** Recomputes every report fact from the orders and bookings (after a load with triggers off); returns the rows written. */
+/** Recomputes every customer's report totals (app_private.customer_totals); returns the rows written. */
+export async function rebuildCustomerTotals(db: Queryable): Promise<number> {
+  const { rows } = await db.query<{ n: number }>('select app_private.rebuild_customer_totals() as n');
+  return Number(rows[0]?.n ?? 0);
+}
+
 export async function rebuildReportFacts(db: Queryable): Promise<number> {
   const { rows } = await db.query<{ n: string }>('select app_private.rebuild_report_facts() as n');
   return Number(rows[0]?.n ?? 0);

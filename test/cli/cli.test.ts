@@ -232,6 +232,7 @@ describe.each(engines)('recovery CLI on %s', SLOW, (engine) => {
     expect(analyze.lines).toContain('done: VACUUM ANALYZE bookings');
     const rebuilt = await runCli(['maintain', 'rebuild-report-facts'], env);
     expect(rebuilt.exitCode).toBe(0);
+    expect(rebuilt.lines.at(-2)).toMatch(/^[1-9]\d* customer total row\(s\) recomputed$/);
     expect(rebuilt.lines.at(-1)).toMatch(/^\d+ report fact row\(s\) recomputed from the orders and bookings$/);
     // A rebuild leaves no deltas: nothing to fold.
     expect((await runCli(['maintain', 'compact-report-facts'], env)).lines).toEqual(['0 report fact row(s) folded into 0']);
