@@ -220,6 +220,22 @@ test.describe('Calendar and Slots', () => {
       });
     const scroll = await scrollTimes();
     await expect(page.getByText('Customer 3000', { exact: true })).toBeVisible(); // the last booking is reachable and drawn
+
+    // Keyboard: Tab walks on through rows that were not drawn when it started (focus scrolls the
+    // page, the window follows), and never falls out of the list while rows remain.
+    await page.evaluate(() => window.scrollTo(0, 0));
+    const firstButton = page.locator('.cal-rows button').first();
+    await firstButton.focus();
+    const startTop = await page.evaluate(() => window.scrollY);
+    for (let i = 0; i < 400; i += 1) await page.keyboard.press('Tab');
+    const focused = await page.evaluate(() => {
+      const el = document.activeElement as HTMLElement | null;
+      const row = el?.closest('.cal-row') as HTMLElement | null;
+      return { inRows: !!row, rowTop: row ? new DOMMatrixReadOnly(getComputedStyle(row).transform).m42 : -1, scrollY: window.scrollY };
+    });
+    expect(focused.inRows, 'focus is still on a calendar row after 400 Tabs').toBe(true);
+    expect(focused.rowTop, 'the focused row lies far below the first window (~60 rows)').toBeGreaterThan(60 * 56);
+    expect(focused.scrollY).toBeGreaterThan(startTop);
     const height = scroll.height;
     await page.evaluate((h) => {
       document.body.innerHTML = `<div style="height:${h}px;background:linear-gradient(#fff,#ccc)">A static page</div>`;
