@@ -52,8 +52,8 @@ begin
     from (
       select o.id, o.user_id, o.bolt_checkout_id, o.amount, o.setup_fee_applied, o.credits_applied, o.refunded_cents,
              o.card_refunded_cents, o.status, o.provider, o.metadata,
-             case when v_admin then (select f.flags from public.order_flags f where f.order_id = o.id) end as staff_flags,
-             case when v_admin then (select app_hidden.iso(f.reviewed_at) from public.order_flags f where f.order_id = o.id) end as flags_reviewed_at,
+             case when v_admin then f.flags end as staff_flags,
+             case when v_admin then app_hidden.iso(f.reviewed_at) end as flags_reviewed_at,
              o.cancellation_refund, app_hidden.iso(o.cancellation_refund_at) as cancellation_refund_at,
              app_hidden.iso(o.expires_at) as expires_at, app_hidden.iso(o.paid_at) as paid_at,
              app_hidden.iso(o.created_at) as created_at, app_hidden.iso(o.updated_at) as updated_at,
@@ -62,17 +62,17 @@ begin
                   from public.profiles p where p.id = o.user_id)
              end as customer
         from public.orders o
+        left join public.order_flags f on f.order_id = o.id -- staff only: RLS hides the rows from customers
        where (p_status is null or o.status = p_status) and (v_customer is null or o.user_id = v_customer)
-         and (not v_flagged or exists (select 1 from public.order_flags f where f.order_id = o.id
-                                                   and f.reviewed_at is null and f.flags <> '{}'::jsonb))
+         and (not v_flagged or (f.reviewed_at is null and f.flags <> '{}'::jsonb))
        order by o.created_at desc, o.id
        limit p_limit offset p_offset
     ) x;
   select pg_catalog.count(*)::integer into v_total
     from public.orders o
+    left join public.order_flags f on f.order_id = o.id
    where (p_status is null or o.status = p_status) and (v_customer is null or o.user_id = v_customer)
-     and (not v_flagged or exists (select 1 from public.order_flags f where f.order_id = o.id
-                                           and f.reviewed_at is null and f.flags <> '{}'::jsonb));
+     and (not v_flagged or (f.reviewed_at is null and f.flags <> '{}'::jsonb));
   return pg_catalog.json_build_object('orders', v_orders, 'total', v_total);
 end;
 $$;
