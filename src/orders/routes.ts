@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { CustomerContactSchema } from '../bookings/schemas.js';
 import { sendJsonText } from '../http/json-text.js';
 import { errors, Nullable, Timestamp, Uuid } from '../http/schemas.js';
 import type { App } from '../http/types.js';
@@ -89,7 +90,7 @@ export function registerOrderRoutes(app: App, orders: OrderService): void {
                 refundable_cents: Type.Integer(),
                 card_refundable_cents: Type.Integer(),
                 reason: Nullable(Type.String({ description: 'staff_decision_needed, payment_provider_unavailable, …' })),
-                customer: Nullable(Type.Object({ id: Uuid, full_name: Nullable(Type.String()), email: Type.String(), phone: Nullable(Type.String()) })),
+                customer: Nullable(CustomerContactSchema),
                 bookings: Type.Array(Type.Object({ id: Uuid, date_time: Timestamp, service_type: Type.String(), cancelled_at: Nullable(Timestamp) })),
               }),
             ),

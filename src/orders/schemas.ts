@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { CustomerContactSchema } from '../bookings/schemas.js';
 import { Nullable, Timestamp, Uuid } from '../http/schemas.js';
 
 // Order shapes, for the routes of every feature that answers with an order or a refund outcome.
@@ -71,7 +72,7 @@ export const AdminOrderSchema = Type.Object({
   refundable_cents: Type.Integer({ description: 'Cents a refund may still return now (card + credits); 0 unless paid' }),
   card_refundable_cents: Type.Integer({ description: 'Cents of that which may go back to the card' }),
   transaction_reference: Nullable(Type.String({ description: 'The provider’s reference of the card payment' })),
-  customer: Nullable(Type.Object({ id: Uuid, full_name: Nullable(Type.String()), email: Type.String(), phone: Nullable(Type.String()) })),
+  customer: Nullable(CustomerContactSchema),
   flags_review: Type.Union([Type.Object({ reviewed_at: Timestamp, reviewed_by: Nullable(StaffPerson) }), Type.Null()], {
     description: 'When and by whom the flags were marked reviewed; null while they await review',
   }),
