@@ -1,6 +1,7 @@
 import { TZDate } from '@date-fns/tz';
 import { api } from './client';
 import type { Address } from '../auth/session';
+import type { Order } from './admin-people';
 import type { BookingStatus } from './bookings';
 
 /**
@@ -78,20 +79,8 @@ export interface CancellationMoney {
   message: string;
 }
 
-export interface StaffOrder {
-  id: string;
-  user_id: string;
-  status: 'pending' | 'paid' | 'failed' | 'refunded';
-  amount: number;
-  staff_flags: Record<string, unknown> | null;
-  created_at: string;
-  paid_at: string | null;
-  /** GET /api/orders gives admins whose order it is. */
-  customer?: { id: string; full_name: string | null; email: string } | null;
-}
-
 export interface RefundNeeded {
-  order: StaffOrder;
+  order: Order;
   refundable_cents: number;
   card_refundable_cents: number;
   reason: string | null;

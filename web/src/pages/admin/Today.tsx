@@ -14,8 +14,8 @@ import {
   type RefundNeeded,
   type RefundTo,
   type StaffBooking,
-  type StaffOrder,
 } from '../../api/admin-day';
+import type { Order } from '../../api/admin-people';
 import { api, ApiError } from '../../api/client';
 import { atLeast, useMe } from '../../auth/session';
 import { Button, ErrorMessage, Notice, PageTitle, QueryState } from '../../components/ui';
@@ -266,7 +266,7 @@ function NeedsAttention({ tz, isAdmin }: { tz: string; isAdmin: boolean }) {
   });
   const flagged = useQuery({
     queryKey: ['admin', 'flagged-orders'],
-    queryFn: () => api<{ orders: StaffOrder[]; total: number }>('/api/orders?flagged=true&limit=50'),
+    queryFn: () => api<{ orders: Order[]; total: number }>('/api/orders?flagged=true&limit=50'),
     enabled: isAdmin,
   });
   const failed = useQuery({
